@@ -1,0 +1,1 @@
+"""Models (Decimal everywhere) and pure risk math. No I/O, no Textual."""
