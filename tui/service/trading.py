@@ -1,0 +1,468 @@
+"""``TradingService``: owns a venue, holds the current state, publishes typed change events.
+
+No Textual here. The app subscribes a callback and turns events into messages; widgets read
+the state attributes. Everything runs on one asyncio loop (the app's).
+
+State rules:
+- Each positions snapshot from the stream is a full replacement: ids that vanish are closed
+  (or liquidated) positions. After every reconnect the state is re-read over REST.
+- Balances, the account summary and open orders are re-read over REST on a fixed cadence and
+  after every command; order events from the stream update open orders in between.
+- Commands refuse to trade on a LIVE endpoint unless the service was created with
+  ``allow_live=True`` (the ``--live`` flag).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+
+from tui.domain import risk
+from tui.domain.markets import product_of
+from tui.domain.models import (
+    AccountSummary,
+    Balance,
+    FundingPayment,
+    LiquidationState,
+    Market,
+    Order,
+    OrderRequest,
+    Position,
+    PositionEvent,
+    Product,
+    StreamState,
+    VenueInfo,
+)
+
+from . import events
+from .venue import CommandError, StreamCallbacks, Venue
+
+log = logging.getLogger(__name__)
+
+STREAMS = ("positions", "prices")
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Distance-to-liquidation bands in percent: > green is safe, < red is danger."""
+
+    green: Decimal = Decimal(15)
+    red: Decimal = Decimal(5)
+
+    def band(self, percent: Decimal | None) -> str:
+        if percent is None:
+            return "unknown"
+        if percent > self.green:
+            return "green"
+        if percent >= self.red:
+            return "amber"
+        return "red"
+
+
+Listener = Callable[[events.Event], None]
+
+
+class TradingService:
+    def __init__(
+        self,
+        venue: Venue,
+        *,
+        allow_live: bool = False,
+        thresholds: Thresholds | None = None,
+        poll_interval: float = 2.0,
+    ) -> None:
+        self._venue = venue
+        self.live_allowed = allow_live
+        self.thresholds = thresholds or Thresholds()
+        self.poll_interval = poll_interval
+        self.venue: VenueInfo | None = None
+        self.markets: dict[str, Market] = {}
+        self.balances: dict[str, Balance] = {}
+        self.summary: AccountSummary | None = None
+        self.positions: dict[int, Position] = {}
+        self.orders: dict[int, Order] = {}
+        self.prices: dict[str, Decimal] = {}
+        self.leverage: int = 1
+        self.hedge_mode: bool = False
+        self._stream_state: dict[str, StreamState] = {s: StreamState.CONNECTING for s in STREAMS}
+        self._stream_seen: dict[str, float | None] = {s: None for s in STREAMS}
+        self._listeners: list[Listener] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._resync_lock = asyncio.Lock()
+        self._alerted: dict[int, set[str]] = {}
+        self._own_closes: set[int] = set()
+        self._started = False
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    def for_whitebit(
+        cls,
+        rest_url: str,
+        ws_url: str,
+        *,
+        api_key: str,
+        api_secret: str,
+        allow_live: bool = False,
+        thresholds: Thresholds | None = None,
+        nonce_path: Path | None = None,
+        poll_interval: float = 2.0,
+        stream_options: dict[str, float] | None = None,
+    ) -> TradingService:
+        from .whitebit import WhiteBitVenue
+
+        venue = WhiteBitVenue(
+            rest_url,
+            ws_url,
+            api_key=api_key,
+            api_secret=api_secret,
+            nonce_path=nonce_path,
+            stream_options=stream_options,
+        )
+        return cls(venue, allow_live=allow_live, thresholds=thresholds, poll_interval=poll_interval)
+
+    # -- subscribers -----------------------------------------------------------------------
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _publish(self, event: events.Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a broken subscriber must not break the service
+                log.exception("service listener failed on %s", type(event).__name__)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._started:
+            return
+        self.venue = await self._venue.connect()
+        self.markets = {m.name: m for m in await self._venue.load_markets()}
+        self.prices = dict(await self._venue.load_prices())
+        await self.resync()
+        self._started = True
+        callbacks = StreamCallbacks(
+            on_positions=self._on_positions,
+            on_price=self._on_price,
+            on_order=self._on_order,
+            on_state=self._on_state,
+            on_error=self._on_stream_error,
+        )
+        await self._venue.start_streams(callbacks, sorted(self.markets))
+        self._tasks.append(asyncio.create_task(self._poll_loop(), name="service-poll"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self._venue.close()
+        self._started = False
+
+    async def resync(self) -> None:
+        """Re-read balances, summary, settings, positions and open orders over REST."""
+        async with self._resync_lock:
+            balances = await self._venue.load_balances()
+            summary = await self._venue.load_summary()
+            leverage, hedge = await self._venue.load_settings()
+            positions = await self._venue.load_positions()
+            orders = await self._venue.load_orders()
+        self._apply_balances(balances, summary)
+        self._apply_settings(leverage, hedge)
+        self._apply_positions(positions)
+        self._apply_orders(orders)
+
+    async def _poll_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.poll_interval)
+            try:
+                balances = await self._venue.load_balances()
+                summary = await self._venue.load_summary()
+                orders = await self._venue.load_orders()
+            except CommandError as exc:
+                self._publish(events.ServiceError("poll", exc.message, exc.code))
+                continue
+            self._apply_balances(balances, summary)
+            self._apply_orders(orders)
+
+    # -- derived state ---------------------------------------------------------------------
+    def markets_for(self, product: Product) -> list[Market]:
+        return sorted((m for m in self.markets.values() if m.product is product), key=lambda m: m.name)
+
+    def stream_state(self, name: str) -> StreamState:
+        return self._stream_state[name]
+
+    def stream_age(self, name: str) -> float | None:
+        seen = self._stream_seen[name]
+        return None if seen is None else time.monotonic() - seen
+
+    def mark_price(self, market: str) -> Decimal | None:
+        # WhiteBIT publishes no mark price: the last price stands in for it.
+        return self.prices.get(market)
+
+    def distance(self, position: Position) -> risk.Distance | None:
+        mark = self.mark_price(position.market)
+        if mark is None:
+            return None
+        return risk.liquidation_distance(position.direction, mark, position.liquidation_price)
+
+    def trading_blocked(self) -> str | None:
+        if self.venue is None:
+            return "Not connected yet"
+        if not self.venue.sandbox and not self.live_allowed:
+            return "LIVE endpoint: start with --live to trade real money"
+        return None
+
+    def free_collateral(self) -> Decimal:
+        if self.summary is not None:
+            return self.summary.free_margin
+        usdt = self.balances.get("USDT")
+        if usdt is None:
+            return ZERO
+        return usdt.available_without_borrow if usdt.available_without_borrow is not None else usdt.balance
+
+    # -- stream callbacks ------------------------------------------------------------------
+    def _touch(self, stream: str) -> None:
+        self._stream_seen[stream] = time.monotonic()
+
+    def _on_positions(self, positions: list[Position]) -> None:
+        self._touch("positions")
+        self._apply_positions(positions)
+
+    def _on_price(self, market: str, price: Decimal) -> None:
+        self._touch("prices")
+        if self.prices.get(market) == price:
+            return
+        self.prices[market] = price
+        self._publish(events.PricesChanged({market: price}))
+
+    def _on_order(self, event_id: int, order: Order) -> None:
+        # 1 = new, 2 = update, 3 = finished (filled or cancelled).
+        if event_id == 3:
+            self.orders.pop(order.id, None)
+            if order.deal_stock > 0 or (order.amount > 0 and order.left == 0):
+                self._publish(events.OrderFilled(order))
+        else:
+            self.orders[order.id] = order
+        self._publish(events.OrdersChanged(dict(self.orders)))
+
+    def _on_state(self, stream: str, state: StreamState, detail: str) -> None:
+        previous = self._stream_state.get(stream)
+        self._stream_state[stream] = state
+        self._publish(events.StreamStateChanged(stream, state, detail))
+        if (
+            stream == "positions"
+            and state is StreamState.LIVE
+            and previous in (StreamState.RECONNECTING, StreamState.STALE)
+        ):
+            # Events missed while disconnected are not replayed: re-read over REST.
+            self._tasks.append(asyncio.create_task(self._resync_quietly(), name="service-resync"))
+
+    def _on_stream_error(self, message: str) -> None:
+        self._publish(events.ServiceError("stream", message))
+
+    async def _resync_quietly(self) -> None:
+        try:
+            await self.resync()
+        except CommandError as exc:
+            self._publish(events.ServiceError("resync", exc.message, exc.code))
+
+    # -- state application -----------------------------------------------------------------
+    def _apply_balances(self, balances: dict[str, Balance], summary: AccountSummary | None) -> None:
+        if balances == self.balances and summary == self.summary:
+            return
+        self.balances = balances
+        self.summary = summary
+        if summary is not None:
+            self.leverage = summary.leverage
+        self._publish(events.BalancesChanged(dict(balances), summary))
+
+    def _apply_settings(self, leverage: int, hedge: bool) -> None:
+        if (leverage, hedge) == (self.leverage, self.hedge_mode) and self._started:
+            return
+        self.leverage, self.hedge_mode = leverage, hedge
+        self._publish(events.AccountSettingsChanged(leverage, hedge))
+
+    def _apply_orders(self, orders: list[Order]) -> None:
+        new = {o.id: o for o in orders}
+        if new == self.orders:
+            return
+        self.orders = new
+        self._publish(events.OrdersChanged(dict(new)))
+
+    def _apply_positions(self, positions: list[Position]) -> None:
+        new: dict[int, Position] = {}
+        for p in positions:
+            if p.product is None:
+                p = _with_product(p)
+            new[p.id] = p
+        old = self.positions
+        added = frozenset(new.keys() - old.keys())
+        removed = frozenset(old.keys() - new.keys())
+        changed = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
+        self.positions = new
+        if added or removed or changed:
+            self._publish(events.PositionsChanged(dict(new), added, removed, changed))
+        for pid in added | changed:
+            self._check_alerts(old.get(pid), new[pid])
+        for pid in removed:
+            self._check_vanished(old[pid])
+
+    def _check_alerts(self, before: Position | None, now: Position) -> None:
+        seen = self._alerted.setdefault(now.id, set())
+        if now.liquidation_state is LiquidationState.MARGIN_CALL and "margin_call" not in seen:
+            seen.add("margin_call")
+            self._publish(
+                events.PositionAlert(
+                    "margin_call", now, now.liquidation_state, f"{now.market} position in MARGIN CALL"
+                )
+            )
+        elif now.liquidation_state is None:
+            seen.discard("margin_call")
+        if before is not None and now.size < before.size and now.id not in self._own_closes:
+            if before.liquidation_state is not None or now.liquidation_state is not None:
+                self._publish(
+                    events.PositionAlert(
+                        "partially_liquidated",
+                        now,
+                        now.liquidation_state,
+                        f"{now.market} position partially liquidated: "
+                        f"{risk.fmt(before.size)} -> {risk.fmt(now.size)}",
+                    )
+                )
+        dist = self.distance(now)
+        if dist is not None and dist.percent < self.thresholds.red:
+            if "near" not in seen:
+                seen.add("near")
+                self._publish(
+                    events.PositionAlert(
+                        "near_liquidation",
+                        now,
+                        now.liquidation_state,
+                        f"{now.market} is {risk.fmt(dist.percent, 2)}% from liquidation",
+                    )
+                )
+        elif dist is not None:
+            seen.discard("near")
+
+    def _check_vanished(self, last: Position) -> None:
+        self._alerted.pop(last.id, None)
+        if last.id in self._own_closes:
+            self._own_closes.discard(last.id)
+            return
+        mark = self.mark_price(last.market)
+        dist = risk.liquidation_distance(last.direction, mark, last.liquidation_price) if mark else None
+        if last.liquidation_state is not None or (dist is not None and dist.absolute <= 0):
+            self._publish(
+                events.PositionAlert(
+                    "liquidated", last, LiquidationState.LIQUIDATION, f"{last.market} position LIQUIDATED"
+                )
+            )
+
+    # -- commands --------------------------------------------------------------------------
+    def _guard(self) -> None:
+        reason = self.trading_blocked()
+        if reason is not None:
+            raise CommandError(None, reason)
+
+    async def place_order(self, request: OrderRequest) -> list[Order]:
+        self._guard()
+        if request.market not in self.markets:
+            raise CommandError(31, "Market is not available.", {"market": [request.market]})
+        self._publish(events.OrderPending(request, request.client_order_id))
+        try:
+            orders = await self._venue.place_order(request)
+        except CommandError as exc:
+            self._publish(
+                events.OrderRejected(request, request.client_order_id, exc.code, exc.message, exc.errors)
+            )
+            raise
+        for order in orders:
+            self._publish(events.OrderAccepted(order, order.client_order_id))
+            if order.amount > 0 and order.left == 0:
+                self._publish(events.OrderFilled(order))
+        await self._refresh_after_command()
+        return orders
+
+    async def cancel_order(self, order_id: int) -> None:
+        self._guard()
+        order = self.orders.get(order_id)
+        if order is None:
+            raise CommandError(2, "Unexecuted order was not found.", {"orderId": [str(order_id)]})
+        await self._venue.cancel_order(order)
+        await self._refresh_after_command()
+
+    async def close_position(self, position_id: int, amount: Decimal | None = None) -> None:
+        self._guard()
+        position = self.positions.get(position_id)
+        if position is None:
+            raise CommandError(104, "position doesn't exist.", {"positionId": [str(position_id)]})
+        if amount is not None and amount <= 0:
+            raise CommandError(None, "Amount to close must be positive")
+        self._own_closes.add(position_id)
+        try:
+            await self._venue.close_position(position, amount)
+        except CommandError:
+            self._own_closes.discard(position_id)
+            raise
+        await self._refresh_after_command()
+        if position_id in self.positions:  # a partial close: later shrinks are not ours
+            self._own_closes.discard(position_id)
+
+    async def close_all_positions(self) -> list[CommandError]:
+        self._guard()
+        failures: list[CommandError] = []
+        for position in list(self.positions.values()):
+            self._own_closes.add(position.id)
+            try:
+                await self._venue.close_position(position, None)
+            except CommandError as exc:
+                self._own_closes.discard(position.id)
+                failures.append(
+                    CommandError(exc.code, f"{position.market} #{position.id}: {exc.message}", exc.errors)
+                )
+        await self._refresh_after_command()
+        return failures
+
+    async def set_leverage(self, leverage: int) -> int:
+        self._guard()
+        value = await self._venue.set_leverage(leverage)
+        self._apply_settings(value, self.hedge_mode)
+        await self._refresh_after_command()
+        return value
+
+    async def set_hedge_mode(self, enabled: bool) -> bool:
+        self._guard()
+        value = await self._venue.set_hedge_mode(enabled)
+        self._apply_settings(self.leverage, value)
+        return value
+
+    async def positions_history(self, market: str | None = None) -> list[PositionEvent]:
+        return await self._venue.positions_history(market)
+
+    async def funding_history(self, market: str | None = None) -> list[FundingPayment]:
+        return await self._venue.funding_history(market)
+
+    async def _refresh_after_command(self) -> None:
+        try:
+            await self.resync()
+        except CommandError as exc:
+            self._publish(events.ServiceError("refresh", exc.message, exc.code))
+
+
+def _with_product(p: Position) -> Position:
+    return replace(p, product=product_of(p.market))
