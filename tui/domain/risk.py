@@ -25,7 +25,7 @@ The margin model (isolated margin per position; the sandbox implements exactly t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_UP, Context, Decimal, localcontext
 
 from .models import Direction
 
@@ -33,6 +33,12 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 MARGIN_CALL_FACTOR = Decimal(2)
+
+# Step arithmetic (round to step, on-step checks, the largest affordable amount) must be exact: in
+# the default 28-digit context a quotient can round up past a multiple of the step (an amount that
+# exceeds the balance) or a quantize can raise InvalidOperation. Typed and exchange numbers have far
+# fewer than 100 digits, so products and quotients by a power of ten are exact in this context.
+_WIDE = Context(prec=100)
 
 
 def unrealized_pnl(direction: Direction, size: Decimal, entry: Decimal, mark: Decimal) -> Decimal:
@@ -108,17 +114,20 @@ def round_to_step(value: Decimal, step: Decimal, *, up: bool = False) -> Decimal
     """Round ``value`` to a multiple of ``step`` (down by default, so it never exceeds)."""
     if step <= 0:
         raise ValueError("step must be positive")
-    units = (value / step).to_integral_value(rounding=ROUND_UP if up else ROUND_DOWN)
-    return (units * step).quantize(step)
+    with localcontext(_WIDE):
+        units = (value / step).to_integral_value(rounding=ROUND_UP if up else ROUND_DOWN)
+        return (units * step).quantize(step)
 
 
 def quantize_price(value: Decimal, step: Decimal) -> Decimal:
-    units = (value / step).to_integral_value(rounding=ROUND_HALF_EVEN)
-    return (units * step).quantize(step)
+    with localcontext(_WIDE):
+        units = (value / step).to_integral_value(rounding=ROUND_HALF_EVEN)
+        return (units * step).quantize(step)
 
 
 def on_step(value: Decimal, step: Decimal) -> bool:
-    return (value % step) == 0
+    with localcontext(_WIDE):
+        return (value % step) == 0
 
 
 def max_amount_for_balance(
@@ -130,13 +139,25 @@ def max_amount_for_balance(
     """
     if price <= 0 or free <= 0:
         return ZERO
-    per_unit = price / Decimal(leverage) + price * fee_rate
-    return round_to_step(free / per_unit, step)
+    lev = Decimal(leverage)
+    with localcontext(_WIDE):
+        per_unit = price / lev + price * fee_rate  # price / 3 is still inexact: checked below
+        amount = round_to_step(free / per_unit, step)
+        # The quotient was rounded (either way): settle it with the exact test of
+        # margin + fee <= free  <=>  amount * price * (1 + lev * fee_rate) <= free * lev.
+        factor = price * (ONE + lev * fee_rate)
+        limit = free * lev
+        while amount > 0 and amount * factor > limit:
+            amount -= step
+        while (amount + step) * factor <= limit:
+            amount += step
+        return max(amount, ZERO.quantize(step))
 
 
 def percent_of(value: Decimal, percent: Decimal, step: Decimal) -> Decimal:
     """``percent`` % of ``value`` rounded down to ``step`` (used for partial closes)."""
-    return round_to_step(value * percent / HUNDRED, step)
+    with localcontext(_WIDE):
+        return round_to_step(value * percent / HUNDRED, step)
 
 
 def fmt(value: Decimal | None, places: int | None = None) -> str:
