@@ -1,0 +1,41 @@
+"""Every binding of the desk in one list, with the user's keymap applied (help and palette)."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+APP_BINDINGS: list[Binding] = [
+    Binding("q", "app.quit", "Quit", id="app.quit"),
+]
+
+
+def _display(app: App[object], binding: Binding, keymap: dict[str, str]) -> str:
+    keys = keymap.get(binding.id or "", binding.key)
+    shown = []
+    for key in keys.split(","):
+        key = key.strip()
+        shown.append(app.get_key_display(Binding(key, binding.action)))
+    return " / ".join(shown)
+
+
+def help_rows(app: App[object], *, with_actions: bool = False) -> list:  # type: ignore[type-arg]
+    """(keys, description, id[, action]) for every desk and app binding, plus the palette."""
+    from .screens.desk import DESK_BINDINGS
+
+    keymap: dict[str, str] = getattr(app, "_keymap", {}) or {}
+    rows: list[tuple[str, ...]] = []
+    seen: set[str] = set()
+    for binding in [*DESK_BINDINGS, *APP_BINDINGS]:
+        if binding.id in seen:
+            continue
+        seen.add(binding.id or binding.action)
+        row: tuple[str, ...] = (_display(app, binding, keymap), binding.description,
+                                binding.id or binding.action)
+        if with_actions:
+            row = (*row, binding.action)
+        rows.append(row)
+    palette = (app.get_key_display(Binding(app.COMMAND_PALETTE_BINDING, "command_palette")),
+               "Command palette", "app.command_palette")
+    rows.append((*palette, "app.command_palette") if with_actions else palette)
+    return rows

@@ -1,0 +1,120 @@
+"""``CollateralApp``: the Textual application. Talks only to ``tui.service`` and ``tui.domain``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+
+from . import messages as msg
+from .bindings import APP_BINDINGS, help_rows
+from .commands import DeskCommands
+from .paths import css_paths
+from .screens.desk import DeskScreen
+from .screens.error import StartErrorScreen
+
+if TYPE_CHECKING:
+    from tui.service import TradingService
+
+
+def wall_clock() -> str:
+    return datetime.now().strftime("%H:%M:%S")
+
+
+class CollateralApp(App[None]):
+    """The desk. ``keymap`` maps binding ids (e.g. ``"desk.close"``) to keys.
+
+    ``clock`` (a callable returning the text of the status-line clock) and ``show_ages``
+    exist so tests and snapshots can be deterministic.
+    """
+
+    TITLE = "collateral-tui"
+    CSS_PATH = css_paths()
+    BINDINGS: list[Binding] = APP_BINDINGS  # type: ignore[assignment]
+    COMMANDS = App.COMMANDS | {DeskCommands}
+
+    def __init__(
+        self,
+        service: TradingService,
+        *,
+        keymap: dict[str, str] | None = None,
+        clock: Callable[[], str] | None = None,
+        show_ages: bool = True,
+        theme: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self._initial_keymap = dict(keymap or {})
+        self._clock = clock or wall_clock
+        self._show_ages = show_ages
+        self._initial_theme = theme
+        self.bridge = msg.ServiceBridge(service.subscribe)
+        self.desk: DeskScreen | None = None
+        self.start_error: str | None = None
+
+    def on_mount(self) -> None:
+        if self._initial_theme:
+            self.theme = self._initial_theme
+        if self._initial_keymap:
+            self.set_keymap(self._initial_keymap)
+        self.desk = DeskScreen(
+            self.service,
+            clock=self._clock,
+            show_ages=self._show_ages,
+            help_rows=lambda: help_rows(self),
+        )
+        self.push_screen(self.desk)
+        self.bridge.attach(self.desk)
+        self.start_service()
+
+    @work(group="service-start", exclusive=True, exit_on_error=False)
+    async def start_service(self) -> None:
+        from tui.service import CommandError
+
+        try:
+            await self.service.start()
+        except CommandError as exc:
+            self.post_message(msg.ServiceStartFailed(str(exc)))
+            return
+        except OSError as exc:  # belt and braces: the service should wrap these
+            self.post_message(msg.ServiceStartFailed(f"Cannot reach the endpoint: {exc}"))
+            return
+        if self.desk is not None:
+            self.desk.post_message(msg.ServiceStarted())
+
+    def on_service_start_failed(self, message: msg.ServiceStartFailed) -> None:
+        self.start_error = message.message
+        self.notify(message.message, title="Cannot start", severity="error", timeout=15)
+        self.push_screen(StartErrorScreen(message.message), callback=self._after_start_error)
+
+    def _after_start_error(self, retry: bool | None) -> None:
+        if retry:
+            self.start_error = None
+            self.start_service()
+        else:
+            self.exit(return_code=1)
+
+    async def on_unmount(self) -> None:
+        self.bridge.detach()
+        try:
+            await self.service.stop()
+        except Exception:  # shutting down: nothing useful to do with it
+            pass
+
+    def _fatal_error(self) -> None:
+        # Textual's crash report shows local variables; a frame could hold a signed payload or
+        # a key, so print the traceback without them (Textual 8.2.8 internals: re-check on bumps).
+        import rich
+        from rich.segment import Segments
+        from rich.traceback import Traceback
+
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()

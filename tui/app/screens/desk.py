@@ -1,0 +1,609 @@
+"""The desk: status line, balances, positions, open orders, order entry, liquidation chart.
+
+Data flow: service events arrive as messages (``tui.app.messages``) that only mark parts of the
+screen dirty; a 4 Hz timer applies the service's latest state, and skips while another screen
+or a modal is on top. Tables are diffed by key. Actions resolve their position/order from the
+row key at the moment they fire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+from textual.worker import Worker, WorkerState
+
+from tui.domain.markets import leverages_for, product_of
+from tui.domain.models import Order, Position, Product, StreamState
+
+from .. import messages as msg
+from ..formatting import age as fmt_age
+from ..widgets.balances import BalanceView
+from ..widgets.liq_chart import Bar, Focus, LiqChart
+from ..widgets.order_form import OrderEntry, OrderForm
+from ..widgets.positions import OrdersTable, PositionsTable, order_cells, position_cells
+from ..widgets.status import STALE_AFTER, StatusBar, StreamView
+from .help import HelpScreen
+from .history import HistoryScreen
+from .modals import CloseAllModal, CloseModal, CloseTarget, ConfirmModal, LeverageModal
+
+if TYPE_CHECKING:
+    from tui.service import TradingService
+
+REFRESH_INTERVAL = 0.25  # 4 Hz
+#: The positions stream sends a full snapshot every second: this much silence is "stale" even if
+#: the service has not flagged the stream yet.
+POSITIONS_SILENCE_LIMIT = 5.0
+STREAMS = ("positions", "prices")
+
+DESK_BINDINGS: list[Binding] = [
+    Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="desk.next_pane"),
+    Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="desk.prev_pane"),
+    Binding("p", "focus_pane('positions')", "Positions", show=False, id="desk.positions"),
+    Binding("o", "focus_pane('entry')", "Order", id="desk.order_entry"),
+    Binding("r", "focus_pane('orders')", "Orders", show=False, id="desk.orders"),
+    Binding("m", "show_product('margin')", "Margin form", show=False, id="desk.margin"),
+    Binding("f", "show_product('futures')", "Futures form", show=False, id="desk.futures"),
+    Binding("c", "close_position", "Close", id="desk.close"),
+    Binding("C", "close_all", "Close all", id="desk.close_all"),
+    Binding("x", "cancel_order", "Cancel order", id="desk.cancel_order"),
+    Binding("l", "leverage", "Leverage", id="desk.leverage"),
+    Binding("h", "toggle_hedge", "Hedge", id="desk.hedge"),
+    Binding("H", "history", "History", id="desk.history"),
+    Binding("question_mark", "help", "Help", id="desk.help"),
+    Binding("escape", "focus_pane('positions')", "Back to positions", show=False,
+            id="desk.escape"),
+]
+
+PANES = ("positions", "entry", "orders")
+
+
+class DeskScreen(Screen[None]):
+    BINDINGS = DESK_BINDINGS
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+
+    def __init__(
+        self,
+        service: TradingService,
+        *,
+        clock: Callable[[], str],
+        show_ages: bool = True,
+        help_rows: Callable[[], list[tuple[str, str, str]]] | None = None,
+    ) -> None:
+        super().__init__(id="desk-screen")
+        self.service = service
+        self.clock = clock
+        self.show_ages = show_ages
+        self._help_rows = help_rows
+        self.dirty: set[str] = {"positions", "orders", "balances", "prices", "settings",
+                                "markets"}
+        self.started = False
+        self.applied = 0  # number of refreshes that applied state (tests wait on it)
+        self._last_stale: str | None = None
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Vertical(id="desk"):
+            with Vertical(id="positions-pane", classes="pane") as pane:
+                pane.border_title = "Positions (p)"
+                yield PositionsTable(id="positions")
+            with Horizontal(id="lower"):
+                with Vertical(id="lower-left"):
+                    with Horizontal(id="info-row"):
+                        with Vertical(id="balance-pane", classes="pane") as pane:
+                            pane.border_title = "Collateral"
+                            yield BalanceView(id="balances")
+                        with Vertical(id="chart-pane", classes="pane") as pane:
+                            pane.border_title = "Distance to liquidation"
+                            yield LiqChart(id="liq-chart")
+                    with Vertical(id="orders-pane", classes="pane") as pane:
+                        pane.border_title = "Open orders (r)"
+                        yield OrdersTable(id="orders")
+                with Vertical(id="entry-pane", classes="pane") as pane:
+                    pane.border_title = "Order entry (o)  m/f"
+                    yield OrderEntry(self.service, id="order-entry")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.positions_table.focus()
+        self.set_interval(REFRESH_INTERVAL, self.apply_state, name="desk-refresh")
+        self.apply_state()
+
+    # ------------------------------------------------------------------ handy lookups
+
+    @property
+    def positions_table(self) -> PositionsTable:
+        return self.query_one("#positions", PositionsTable)
+
+    @property
+    def orders_table(self) -> OrdersTable:
+        return self.query_one("#orders", OrdersTable)
+
+    @property
+    def entry(self) -> OrderEntry:
+        return self.query_one("#order-entry", OrderEntry)
+
+    def selected_position(self) -> Position | None:
+        """Resolved from the row key under the cursor, now."""
+        key = self.positions_table.selected_key
+        if key is None:
+            return None
+        return self.service.positions.get(int(key))
+
+    def selected_order(self) -> Order | None:
+        key = self.orders_table.selected_key
+        if key is None:
+            return None
+        return self.service.orders.get(int(key))
+
+    # ------------------------------------------------------------------ service messages
+
+    def on_data_changed(self, message: msg.DataChanged) -> None:
+        self.dirty.add(message.what)
+
+    def on_stream_status(self, message: msg.StreamStatus) -> None:
+        self.dirty.add("streams")
+
+    def on_service_started(self, message: msg.ServiceStarted) -> None:
+        self.started = True
+        self.dirty.update({"positions", "orders", "balances", "prices", "settings", "markets"})
+        self.apply_state()
+
+    def on_order_filled(self, message: msg.OrderFilled) -> None:
+        o = message.order
+        self.notify(
+            f"{o.side.value} {o.amount - o.left} {o.market} ({o.type.value})",
+            title=f"Filled #{o.id}",
+        )
+
+    def on_position_alert(self, message: msg.PositionAlert) -> None:
+        severe = message.kind in ("margin_call", "near_liquidation", "liquidated",
+                                  "partially_liquidated")
+        self.notify(message.message, title="Position alert",
+                    severity="error" if severe else "warning", timeout=10)
+        if message.kind in ("margin_call", "near_liquidation"):
+            self.app.bell()
+
+    def on_service_problem(self, message: msg.ServiceProblem) -> None:
+        code = f"[code {message.code}] " if message.code is not None else ""
+        self.notify(f"{code}{message.message}", title=f"Service: {message.source}",
+                    severity="warning")
+
+    # ------------------------------------------------------------------ applying state
+
+    def apply_state(self) -> None:
+        """Apply the service's latest state. Runs at 4 Hz; skipped under a modal/other screen."""
+        if self.app.screen is not self:
+            return
+        service = self.service
+        dirty = self.dirty
+        self.dirty = set()
+        with self.app.batch_update():
+            self._apply_status()
+            if "markets" in dirty:
+                for form in self.entry.forms:
+                    form.refresh_markets()
+            if dirty & {"positions", "prices", "markets"}:
+                self._apply_positions()
+            if dirty & {"orders", "markets"}:
+                self.orders_table.sync(
+                    {str(oid): order_cells(o, service.markets.get(o.market))
+                     for oid, o in sorted(service.orders.items())}
+                )
+            if dirty & {"balances", "markets"}:
+                self.query_one("#balances", BalanceView).show(service.balances, service.summary)
+            if dirty & {"prices", "settings", "balances", "markets"}:
+                for form in self.entry.forms:
+                    form.refresh_state()
+            self._apply_guard()
+            self._apply_ages()
+        if dirty:
+            self.refresh_bindings()
+            self.applied += 1
+
+    def _apply_status(self) -> None:
+        service = self.service
+        venue = service.venue
+        streams = [
+            StreamView(name, service.stream_state(name),
+                       service.stream_age(name) if self.show_ages else None)
+            for name in STREAMS
+        ]
+        self.query_one("#status", StatusBar).show(
+            venue=venue.name if venue else "connecting...",
+            sandbox=venue.sandbox if venue else None,
+            streams=streams,
+            leverage=service.leverage if self.started else None,
+            hedge_mode=service.hedge_mode if self.started else None,
+            clock=self.clock(),
+            show_ages=self.show_ages,
+        )
+
+    def _apply_positions(self) -> None:
+        service = self.service
+        rows = {}
+        bars: list[Bar] = []
+        for pid, pos in sorted(service.positions.items()):
+            market = service.markets.get(pos.market)
+            dist = service.distance(pos)
+            band = service.thresholds.band(dist.percent if dist else None)
+            rows[str(pid)] = position_cells(pos, market, service.mark_price(pos.market), dist,
+                                            band=band)
+            if dist is not None:
+                bars.append(Bar(f"{pos.market.split('_')[0]} {pos.direction.value[0].upper()}",
+                                dist.percent, band if band != "unknown" else "green"))
+        self.positions_table.sync(rows)
+        chart = self.query_one("#liq-chart", LiqChart)
+        chart.record_marks(service.prices)
+        selected = self.selected_position()
+        focus = (Focus(selected.market, selected.base_price, selected.liquidation_price)
+                 if selected else None)
+        chart.set_data(bars, focus)
+
+    def stale_reason(self) -> str | None:
+        """Why the data cannot be trusted for trading right now, or None."""
+        service = self.service
+        for name in STREAMS:
+            state = service.stream_state(name)
+            age = service.stream_age(name)
+            since = f" ({fmt_age(age)})" if age is not None and self.show_ages else ""
+            if state in (StreamState.STALE, StreamState.RECONNECTING, StreamState.CLOSED):
+                return f"{name} stream {state.value}{since}"
+            if state is StreamState.CONNECTING:
+                return f"{name} stream connecting"
+            if name == "positions" and age is not None and age > POSITIONS_SILENCE_LIMIT:
+                return f"positions stream silent{since}"
+        return None
+
+    def _apply_guard(self) -> None:
+        blocked = self.service.trading_blocked() if self.started else "Connecting..."
+        stale = self.stale_reason() if self.started else None
+        reason = blocked or (f"Data stale: {stale}" if stale else None)
+        for form in self.entry.forms:
+            form.set_block_reason(reason)
+        if stale != self._last_stale:
+            self._last_stale = stale
+            self.refresh_bindings()
+
+    def _apply_ages(self) -> None:
+        def subtitle(name: str) -> str:
+            if not self.show_ages or not self.started:
+                return ""
+            age = self.service.stream_age(name)
+            if age is None or age <= STALE_AFTER:
+                return ""
+            return f"data {fmt_age(age)} old"
+
+        positions_age = subtitle("positions")
+        self.query_one("#positions-pane").border_subtitle = positions_age
+        self.query_one("#balance-pane").border_subtitle = positions_age
+        self.query_one("#chart-pane").border_subtitle = subtitle("prices")
+
+    # ------------------------------------------------------------------ bindings state
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_position":
+            return True if self.selected_position() is not None else None
+        if action == "close_all":
+            return True if self.service.positions else None
+        if action == "cancel_order":
+            return True if self.selected_order() is not None else None
+        return True
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()
+        if event.data_table.id == "positions":
+            self.dirty.add("positions")
+
+    # ------------------------------------------------------------------ focus / panes
+
+    def current_pane(self) -> str | None:
+        focused = self.focused
+        if focused is None:
+            return None
+        if focused is self.positions_table:
+            return "positions"
+        if focused is self.orders_table:
+            return "orders"
+        if self.entry in focused.ancestors_with_self:
+            return "entry"
+        return None
+
+    def action_focus_pane(self, pane: str) -> None:
+        if pane == "positions":
+            self.positions_table.focus()
+        elif pane == "orders":
+            self.orders_table.focus()
+        elif pane == "entry":
+            self.entry.active_form.focus_first()
+
+    def action_cycle_pane(self, step: int) -> None:
+        current = self.current_pane()
+        index = PANES.index(current) if current in PANES else 0
+        self.action_focus_pane(PANES[(index + step) % len(PANES)])
+
+    def on_order_form_leave(self, message: OrderForm.Leave) -> None:
+        message.stop()
+        self.action_cycle_pane(message.step)
+
+    def action_show_product(self, product: str) -> None:
+        prod = Product(product)
+        self.entry.show_product(prod)
+        if self.current_pane() == "entry":
+            self.call_after_refresh(self.entry.active_form.focus_first)
+
+    # ------------------------------------------------------------------ orders
+
+    def on_order_form_submit(self, message: OrderForm.Submit) -> None:
+        message.stop()
+        form = message.form
+        blocked = self.service.trading_blocked()
+        stale = self.stale_reason()
+        if blocked or stale:
+            form.set_status(f"Not sent: {blocked or 'data stale: ' + str(stale)}", error=True)
+            return
+        form.set_in_flight(True)
+        self.place_order(form, message.request)
+
+    @work(group="orders", exit_on_error=False)
+    async def place_order(self, form: OrderForm, request: object) -> None:
+        # Not exclusive: cancelling an order request may not stop it reaching the exchange.
+        # The form keeps submit disabled while this runs instead.
+        from tui.service import CommandError
+
+        try:
+            orders = await self.service.place_order(request)  # type: ignore[arg-type]
+        except CommandError as exc:
+            self.post_message(OrderDone(form, f"Rejected: {exc}", error=True))
+            self.notify(str(exc), title="Order rejected", severity="error")
+            return
+        except Exception:
+            self.post_message(OrderDone(form, "Order failed (see notification)", error=True))
+            raise
+        ids = ", ".join(f"#{o.id}" for o in orders) or "-"
+        self.post_message(OrderDone(form, f"Placed {ids}", error=False))
+        self.dirty.update({"orders", "positions", "balances"})
+
+    def on_order_done(self, message: OrderDone) -> None:
+        message.form.order_done(message.text, error=message.error)
+
+    # ------------------------------------------------------------------ destructive actions
+
+    async def _trade_anyway(self) -> bool:
+        """When data is stale, ask before letting a close through."""
+        stale = self.stale_reason()
+        if stale is None:
+            return True
+        return bool(await self.app.push_screen_wait(ConfirmModal(
+            "Data is stale",
+            [f"The {stale}.", "Prices and positions on screen may be out of date.",
+             "Trade anyway?"],
+            confirm="trade anyway", danger=True, id="trade-anyway-modal",
+        )))
+
+    def _blocked(self) -> bool:
+        reason = self.service.trading_blocked()
+        if reason:
+            self.notify(reason, title="Trading disabled", severity="error")
+            return True
+        return False
+
+    def action_close_position(self) -> None:
+        position = self.selected_position()
+        if position is None:
+            self.notify("Select a position first", severity="warning")
+            return
+        if self._blocked():
+            return
+        self._close_flow(position.id)
+
+    @work(group="close", exit_on_error=False)
+    async def _close_flow(self, position_id: int) -> None:
+        from tui.service import CommandError
+
+        if not await self._trade_anyway():
+            return
+        position = self.service.positions.get(position_id)
+        if position is None:
+            self.notify("That position is already gone", severity="warning")
+            return
+        market = self.service.markets.get(position.market)
+        target = CloseTarget(
+            position_id=position.id,
+            market=position.market,
+            direction=position.direction,
+            size=position.size,
+            entry=position.base_price,
+            mark=self.service.mark_price(position.market),
+            pnl=position.pnl,
+            amount_step=market.amount_step if market else Decimal("0.00000001"),
+            amount_places=market.amount_precision if market else 8,
+            price_places=market.price_precision if market else 2,
+            quote=market.quote if market else "",
+        )
+        pct = await self.app.push_screen_wait(CloseModal(target))
+        if pct is None:
+            return
+        from .modals import close_amount
+
+        amount = None if pct >= 100 else close_amount(target, pct)
+        try:
+            await self.service.close_position(position_id, amount)
+        except CommandError as exc:
+            self.notify(str(exc), title="Close refused", severity="error")
+            return
+        what = "closed" if amount is None else f"reduced by {amount}"
+        self.notify(f"{target.market} {target.direction.value} {what}", title="Position")
+        self.dirty.update({"positions", "balances", "orders"})
+
+    def action_close_all(self) -> None:
+        if not self.service.positions:
+            self.notify("No open positions", severity="warning")
+            return
+        if self._blocked():
+            return
+        self._close_all_flow()
+
+    @work(group="close", exit_on_error=False)
+    async def _close_all_flow(self) -> None:
+        if not await self._trade_anyway():
+            return
+        positions = list(self.service.positions.values())
+        lines = [f"{len(positions)} position(s) will be closed at market:"]
+        lines += [f"  {p.market} {p.direction.value} {p.size}" for p in positions[:8]]
+        if len(positions) > 8:
+            lines.append(f"  ... and {len(positions) - 8} more")
+        if not await self.app.push_screen_wait(CloseAllModal(lines)):
+            return
+        failures = await self.service.close_all_positions()
+        if failures:
+            for err in failures:
+                self.notify(str(err), title="Close failed", severity="error")
+        else:
+            self.notify("All positions closed", title="Close all")
+        self.dirty.update({"positions", "balances", "orders"})
+
+    def action_cancel_order(self) -> None:
+        order = self.selected_order()
+        if order is None:
+            self.notify("Select an open order first (r)", severity="warning")
+            return
+        if self._blocked():
+            return
+        self._cancel_flow(order.id)
+
+    @work(group="cancel", exit_on_error=False)
+    async def _cancel_flow(self, order_id: int) -> None:
+        from tui.service import CommandError
+
+        order = self.service.orders.get(order_id)
+        if order is None:
+            return
+        lines = [
+            f"Market   {order.market}",
+            f"Side     {order.side.value}",
+            f"Type     {order.type.value}",
+            f"Price    {order.price if order.price is not None else '-'}",
+            f"Trigger  {order.activation_price if order.activation_price is not None else '-'}",
+            f"Amount   {order.amount}  (filled {order.filled})",
+        ]
+        if not await self.app.push_screen_wait(
+            ConfirmModal(f"Cancel order #{order.id}", lines, confirm="cancel the order",
+                         id="cancel-modal")
+        ):
+            return
+        try:
+            await self.service.cancel_order(order_id)
+        except CommandError as exc:
+            self.notify(str(exc), title="Cancel refused", severity="error")
+            return
+        self.notify(f"Order #{order_id} cancelled", title="Cancel")
+        self.dirty.add("orders")
+
+    def action_leverage(self) -> None:
+        if self._blocked():
+            return
+        self._leverage_flow()
+
+    def leverage_product(self) -> Product:
+        position = self.selected_position()
+        if position is not None and self.current_pane() != "entry":
+            return position.product or product_of(position.market)
+        return self.entry.active_form.product
+
+    @work(group="settings", exit_on_error=False)
+    async def _leverage_flow(self) -> None:
+        from tui.service import CommandError
+
+        product = self.leverage_product()
+        allowed = leverages_for(product)
+        choice = await self.app.push_screen_wait(
+            LeverageModal(product.value, allowed, self.service.leverage)
+        )
+        if choice is None:
+            return
+        try:
+            value = await self.service.set_leverage(choice)
+        except CommandError as exc:
+            self.notify(str(exc), title="Leverage refused", severity="error")
+            return
+        self.notify(f"Account leverage is now {value}x", title="Leverage")
+        self.dirty.update({"settings", "balances"})
+
+    def action_toggle_hedge(self) -> None:
+        if self._blocked():
+            return
+        self._hedge_flow()
+
+    @work(group="settings", exit_on_error=False)
+    async def _hedge_flow(self) -> None:
+        from tui.service import CommandError
+
+        enable = not self.service.hedge_mode
+        word = "ON" if enable else "OFF"
+        lines = [
+            f"Hedge mode is {'off' if enable else 'on'}.",
+            "On: separate LONG and SHORT positions per market (orders need a position side)."
+            if enable else "Off: one net position per market.",
+            "The exchange refuses the change while positions or orders are open.",
+        ]
+        if not await self.app.push_screen_wait(
+            ConfirmModal(f"Turn hedge mode {word}", lines, confirm=f"turn it {word.lower()}",
+                         id="hedge-modal")
+        ):
+            return
+        try:
+            value = await self.service.set_hedge_mode(enable)
+        except CommandError as exc:
+            self.notify(f"Exchange refused: {exc}", title="Hedge mode unchanged",
+                        severity="error", timeout=10)
+            return
+        self.notify(f"Hedge mode {'on' if value else 'off'}", title="Hedge mode")
+        self.dirty.add("settings")
+
+    # ------------------------------------------------------------------ other screens
+
+    def action_history(self) -> None:
+        position = self.selected_position()
+        self.app.push_screen(HistoryScreen(self.service, position.market if position else None))
+
+    def action_help(self) -> None:
+        rows = self._help_rows() if self._help_rows else []
+        self.app.push_screen(HelpScreen(rows))
+
+    def on_screen_resume(self) -> None:
+        # back from a modal or another screen: everything may have moved meanwhile
+        self.dirty.update({"positions", "orders", "balances", "prices", "settings"})
+        self.apply_state()
+
+    # ------------------------------------------------------------------ worker failures
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}", title=f"{event.worker.group} failed",
+                        severity="error")
+            if event.worker.group == "orders":
+                for form in self.entry.forms:
+                    if form.in_flight:
+                        form.order_done("Order failed", error=True)
+
+
+class OrderDone(Message):
+    def __init__(self, form: OrderForm, text: str, *, error: bool) -> None:
+        super().__init__()
+        self.form = form
+        self.text = text
+        self.error = error

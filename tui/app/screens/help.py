@@ -1,0 +1,44 @@
+"""The help screen: every binding of the desk with its current key (after the user keymap)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,q,question_mark", "close", "Close", id="help.close"),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        """``rows``: (keys as displayed, description, binding id)."""
+        super().__init__(id="help-screen")
+        self._rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="help-dialog") as dialog:
+            dialog.border_title = "Keys"
+            table: DataTable[str] = DataTable(id="help-table", cursor_type="row",
+                                              zebra_stripes=True)
+            yield table
+            yield Label(
+                "Single-letter keys work from every pane except inside a text field; "
+                "escape leaves the field. ctrl+p lists every action.",
+                classes="dialog-line",
+            )
+            yield Label("[b]escape[/b] close", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#help-table", DataTable)
+        table.add_column("Key", key="key", width=16)
+        table.add_column("Action", key="action", width=40)
+        for keys, description, binding_id in self._rows:
+            table.add_row(keys, description, key=binding_id)
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,251 @@
+"""Modal dialogs. Every destructive action goes through one of these, showing exactly what
+will happen. ``y``/``enter`` confirm, ``n``/``escape`` cancel (the close-all dialog needs the
+word CLOSE typed, so there ``n`` is just a letter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.domain import risk
+from tui.domain.models import Direction
+
+from ..formatting import money, signed
+
+CONFIRM_BINDINGS = [
+    Binding("y,enter", "confirm", "Confirm", id="modal.confirm"),
+    Binding("n,escape", "cancel", "Cancel", id="modal.cancel"),
+]
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question with the details of what will happen."""
+
+    BINDINGS = CONFIRM_BINDINGS
+
+    def __init__(self, title: str, lines: list[str], *, confirm: str = "Confirm",
+                 danger: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id, classes="confirm-modal")
+        self._title = title
+        self._lines = lines
+        self._confirm = confirm
+        self._danger = danger
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog" + (" -danger" if self._danger else "")) as dialog:
+            dialog.border_title = self._title
+            for line in self._lines:
+                yield Static(line, classes="dialog-line", markup=False)
+            yield Label(f"[b]y[/b]/enter {self._confirm}    [b]n[/b]/escape cancel",
+                        classes="dialog-keys")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+@dataclass(frozen=True, slots=True)
+class CloseTarget:
+    """What the close dialog shows, resolved from the row key when ``c`` was pressed."""
+
+    position_id: int
+    market: str
+    direction: Direction
+    size: Decimal
+    entry: Decimal | None
+    mark: Decimal | None
+    pnl: Decimal
+    amount_step: Decimal
+    amount_places: int
+    price_places: int
+    quote: str
+
+
+CLOSE_CHOICES = (Decimal(25), Decimal(50), Decimal(100))
+
+
+def close_amount(target: CloseTarget, pct: Decimal) -> Decimal:
+    if pct >= 100:
+        return target.size
+    return risk.percent_of(target.size, pct, target.amount_step)
+
+
+class CloseModal(ModalScreen[Decimal | None]):
+    """Close a position: 25/50/100 % (default 100 %). Returns the percent, or None."""
+
+    BINDINGS = [
+        *CONFIRM_BINDINGS,
+        Binding("1", "choose(0)", "25%", id="close.25"),
+        Binding("2", "choose(1)", "50%", id="close.50"),
+        Binding("3,0", "choose(2)", "100%", id="close.100"),
+        Binding("left,h", "step(-1)", "Less", show=False),
+        Binding("right,l", "step(1)", "More", show=False),
+    ]
+
+    def __init__(self, target: CloseTarget) -> None:
+        super().__init__(classes="confirm-modal", id="close-modal")
+        self.target = target
+        self.choice = 2
+
+    @property
+    def percent(self) -> Decimal:
+        return CLOSE_CHOICES[self.choice]
+
+    def compose(self) -> ComposeResult:
+        t = self.target
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = f"Close {t.market} {t.direction.value}"
+            yield Static("", id="close-details", classes="dialog-line", markup=False)
+            with Horizontal(id="close-choices"):
+                for i, pct in enumerate(CLOSE_CHOICES):
+                    yield Label(f" {i + 1 if i < 2 else 3}: {pct}% ", id=f"choice-{int(pct)}",
+                                classes="close-choice")
+            yield Static("", id="close-effect", classes="dialog-line", markup=False)
+            yield Label("[b]1[/b]/[b]2[/b]/[b]3[/b] amount   [b]y[/b]/enter close   "
+                        "[b]n[/b]/escape cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self._render_choice()
+
+    def _render_choice(self) -> None:
+        t = self.target
+        amount = close_amount(t, self.percent)
+        est = (
+            risk.unrealized_pnl(t.direction, amount, t.entry, t.mark)
+            if t.entry is not None and t.mark is not None
+            else (t.pnl * self.percent / 100)
+        )
+        self.query_one("#close-details", Static).update(
+            f"Market   {t.market}\n"
+            f"Side     {t.direction.value}\n"
+            f"Amount   {risk.fmt(t.size, t.amount_places)}\n"
+            f"Entry    {money(t.entry, t.price_places)}\n"
+            f"Mark     {money(t.mark, t.price_places)}"
+        )
+        self.query_one("#close-effect", Static).update(
+            f"Close {risk.fmt(amount, t.amount_places)} at market"
+            f"{' (whole position)' if self.percent >= 100 else ''}\n"
+            f"Est. PnL {signed(est)} {t.quote}"
+        )
+        for pct in CLOSE_CHOICES:
+            self.query_one(f"#choice-{int(pct)}", Label).set_class(pct == self.percent,
+                                                                    "-selected")
+
+    def action_choose(self, index: int) -> None:
+        self.choice = index
+        self._render_choice()
+
+    def action_step(self, step: int) -> None:
+        self.choice = max(0, min(len(CLOSE_CHOICES) - 1, self.choice + step))
+        self._render_choice()
+
+    def action_confirm(self) -> None:
+        if close_amount(self.target, self.percent) <= 0:
+            self.notify("That is less than the market's minimum step; pick more", severity="error")
+            return
+        self.dismiss(self.percent)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class CloseAllModal(ModalScreen[bool]):
+    """Close every position: type CLOSE and press enter."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(classes="confirm-modal", id="close-all-modal")
+        self._lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -danger") as dialog:
+            dialog.border_title = "Close ALL positions"
+            for line in self._lines:
+                yield Static(line, classes="dialog-line", markup=False)
+            yield Label("Type CLOSE and press enter to close everything at market.",
+                        classes="dialog-line")
+            yield Input(id="close-all-word", placeholder="CLOSE", compact=True)
+            yield Label("", id="close-all-error", classes="field-error")
+            yield Label("[b]escape[/b] cancel", classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#close-all-word", Input).focus()
+
+    @on(Input.Submitted, "#close-all-word")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip() == "CLOSE":
+            self.dismiss(True)
+        else:
+            error = self.query_one("#close-all-error", Label)
+            error.update("Type CLOSE (capitals) to confirm, or escape to cancel")
+            error.display = True
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class LeverageModal(ModalScreen[int | None]):
+    """Pick an allowed leverage for the product, then confirm with enter/y."""
+
+    BINDINGS = [
+        Binding("y", "confirm", "Confirm", id="modal.confirm"),
+        Binding("n,escape", "cancel", "Cancel", id="modal.cancel"),
+    ]
+
+    def __init__(self, product_label: str, allowed: tuple[int, ...], current: int) -> None:
+        super().__init__(classes="confirm-modal", id="leverage-modal")
+        self._product_label = product_label
+        self._allowed = allowed
+        self._current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog") as dialog:
+            dialog.border_title = "Set leverage"
+            yield Static(
+                f"Account leverage is {self._current}x (applies to margin and futures).\n"
+                f"Allowed for {self._product_label}: "
+                + ", ".join(f"{x}x" for x in self._allowed),
+                classes="dialog-line",
+                markup=False,
+            )
+            yield OptionList(
+                *[Option(f"{x}x" + ("  (current)" if x == self._current else ""), id=str(x))
+                  for x in self._allowed],
+                id="leverage-options",
+            )
+            yield Label("up/down choose   [b]enter[/b]/[b]y[/b] set   [b]n[/b]/escape cancel",
+                        classes="dialog-keys")
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self._current in self._allowed:
+            options.highlighted = self._allowed.index(self._current)
+        else:
+            options.highlighted = 0
+        options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id is not None:
+            self.dismiss(int(event.option.id))
+
+    def action_confirm(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.dismiss(self._allowed[options.highlighted])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,126 @@
+"""Distance-to-liquidation chart: one bar per open position, coloured by the service's
+thresholds, and for the selected position a small mark-price line with liq/entry levels.
+
+Data is pushed in with :meth:`LiqChart.set_data`; a 2 Hz timer replots only when the data
+changed (textual-plotext issue #11: clear, plot, then ``refresh()``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from decimal import Decimal
+
+from textual_plotext import PlotextPlot
+
+REPLOT_INTERVAL = 0.5  # seconds: at most 2 Hz
+HISTORY = 120  # mark-price samples kept per market
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    percent: Decimal
+    tone: str  # "green" | "amber" | "red"
+
+
+@dataclass(frozen=True, slots=True)
+class Focus:
+    """The selected position: its market's recent marks and its levels."""
+
+    market: str
+    entry: Decimal | None
+    liq: Decimal | None
+
+
+PLOT_COLOURS = {"green": "green", "amber": "orange", "red": "red"}
+
+
+def tone_for(percent: Decimal, green: Decimal, red: Decimal) -> str:
+    if percent < red:
+        return "red"
+    if percent < green:
+        return "amber"
+    return "green"
+
+
+class LiqChart(PlotextPlot):
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._bars: tuple[Bar, ...] = ()
+        self._focus: Focus | None = None
+        self._marks: dict[str, deque[Decimal]] = {}
+        self._dirty = True
+        self._plotted: object = None
+        self.replots = 0  # how many times the plot was rebuilt (tests and the bench read it)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_interval(REPLOT_INTERVAL, self._maybe_replot, name="liq-chart-replot")
+        self._maybe_replot()
+
+    # ----------------------------------------------------------------- data in
+
+    def record_marks(self, prices: dict[str, Decimal]) -> None:
+        for market, price in prices.items():
+            history = self._marks.setdefault(market, deque(maxlen=HISTORY))
+            if not history or history[-1] != price:
+                history.append(price)
+                if self._focus is not None and self._focus.market == market:
+                    self._dirty = True
+
+    def set_data(self, bars: list[Bar], focus: Focus | None) -> None:
+        new_bars = tuple(bars)
+        if new_bars != self._bars or focus != self._focus:
+            self._bars = new_bars
+            self._focus = focus
+            self._dirty = True
+
+    # ----------------------------------------------------------------- drawing
+
+    def _signature(self) -> object:
+        marks = tuple(self._marks.get(self._focus.market, ())) if self._focus else ()
+        return (self._bars, self._focus, marks, self.size)
+
+    def _maybe_replot(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        signature = self._signature()
+        if signature == self._plotted:
+            return
+        self._plotted = signature
+        self.replot()
+
+    def on_resize(self) -> None:
+        self._dirty = True
+
+    def replot(self) -> None:
+        # Plotext draws with floats: the conversion is for display only, never for money math.
+        plt = self.plt
+        plt.clear_figure()
+        show_focus = self._focus is not None and self.size.width >= 50
+        if show_focus:
+            plt.subplots(1, 2)
+            plt.subplot(1, 1)
+        if self._bars:
+            xs = list(range(1, len(self._bars) + 1))
+            for x, bar in zip(xs, self._bars):
+                plt.bar([x], [float(bar.percent)], color=PLOT_COLOURS[bar.tone], width=0.6)
+            plt.xticks(xs, [b.label for b in self._bars])
+            plt.title("distance to liq %")
+        else:
+            plt.title("no open positions")
+        if show_focus:
+            assert self._focus is not None
+            plt.subplot(1, 2)
+            marks = [float(m) for m in self._marks.get(self._focus.market, ())]
+            if marks:
+                plt.plot(marks, marker="braille", color="cyan")
+            if self._focus.entry is not None:
+                plt.hline(float(self._focus.entry), "blue")
+            if self._focus.liq is not None:
+                plt.hline(float(self._focus.liq), "red")
+            plt.title(f"{self._focus.market} mark (entry blue, liq red)")
+        self.replots += 1
+        self.refresh()

@@ -1,0 +1,399 @@
+"""Order entry: a Margin and a Futures tab, each with its own form.
+
+The form validates as the trader types with ``tui.domain.validation.validate_order_form``
+(the one shared rule set), shows each message next to its field, shows a live risk preview,
+and posts :class:`OrderForm.Submit` with a validated ``OrderRequest``; it never sends anything
+itself. The desk screen places the order and tells the form when it is in flight / done.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane, Tabs
+
+from tui.domain.models import OrderRequest, OrderType, Product
+from tui.domain.validation import OrderForm as FormData
+from tui.domain.validation import RiskPreview, validate_order_form
+
+from ..formatting import money, percent
+
+if TYPE_CHECKING:
+    from tui.service import TradingService
+
+TYPE_OPTIONS: list[tuple[str, OrderType]] = [
+    ("limit", OrderType.LIMIT),
+    ("market", OrderType.MARKET),
+    ("stop-limit", OrderType.STOP_LIMIT),
+    ("trigger-market", OrderType.TRIGGER_MARKET),
+    ("OCO", OrderType.OCO),
+]
+
+#: Which price inputs each type shows, with the label it gets for that type.
+PRICE_FIELDS: dict[OrderType, dict[str, str]] = {
+    OrderType.LIMIT: {"price": "Price"},
+    OrderType.MARKET: {},
+    OrderType.STOP_LIMIT: {"price": "Limit", "activation_price": "Trigger"},
+    OrderType.TRIGGER_MARKET: {"activation_price": "Trigger"},
+    OrderType.OCO: {"price": "TP price", "activation_price": "Stop", "stop_limit_price": "Stop lim"},
+}
+PRICE_INPUTS = ("price", "activation_price", "stop_limit_price")
+#: Errors that belong to no single input are shown on one general line.
+GENERAL_ERRORS = ("leverage", "side", "type", "client_order_id")
+
+
+def preview_text(preview: RiskPreview | None, quote: str) -> str:
+    if preview is None:
+        return "Preview: enter an amount and price"
+    lines = [
+        f"Notional {money(preview.notional)} {quote}   fee {money(preview.fee)}",
+        f"Margin   {money(preview.required_margin)} {quote} at {preview.leverage}x",
+    ]
+    if not preview.opens:
+        lines.append("Reduces a position: no new margin")
+    elif preview.est_liquidation_price is None:
+        lines.append("Est. liq  none (fully funded)")
+    else:
+        dist = (
+            f" ({percent(preview.liq_distance_pct)} from mark)"
+            if preview.liq_distance_pct is not None
+            else ""
+        )
+        lines.append(f"Est. liq {money(preview.est_liquidation_price)}{dist}")
+    return "\n".join(lines)
+
+
+class OrderForm(Vertical):
+    """One product's order form."""
+
+    BINDINGS = [
+        Binding("tab", "move(1)", "Next field", show=False),
+        Binding("shift+tab", "move(-1)", "Previous field", show=False),
+    ]
+
+    class Submit(Message):
+        def __init__(self, form: OrderForm, request: OrderRequest) -> None:
+            super().__init__()
+            self.form = form
+            self.request = request
+
+    class Leave(Message):
+        """Tab past the last field (or shift+tab before the first): go to another pane."""
+
+        def __init__(self, step: int) -> None:
+            super().__init__()
+            self.step = step
+
+    def __init__(self, service: TradingService, product: Product, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.service = service
+        self.product = product
+        self.touched: set[str] = set()
+        self.show_all_errors = False
+        self.errors: dict[str, str] = {}
+        self.request: OrderRequest | None = None
+        self.in_flight = False
+        self.block_reason: str | None = None
+        self._markets_key: tuple[str, ...] = ()
+        self._status_is_error = False
+        self._status_is_block = False
+
+    # ----------------------------------------------------------------- layout
+
+    def _row(self, label: str, widget: Widget, field: str) -> ComposeResult:
+        with Horizontal(classes="field-row", id=f"row-{field}"):
+            yield Label(label, classes="field-label", id=f"label-{field}")
+            yield widget
+        yield Label("", classes="field-error", id=f"err-{field}")
+
+    def compose(self) -> ComposeResult:
+        yield from self._row(
+            "Market",
+            Select[str]([], id="market", compact=True, prompt="market"),
+            "market",
+        )
+        yield from self._row(
+            "Side",
+            Select([("buy", "buy"), ("sell", "sell")], id="side", value="buy",
+                   allow_blank=False, compact=True),
+            "side",
+        )
+        yield from self._row(
+            "Type",
+            Select(TYPE_OPTIONS, id="type", value=OrderType.LIMIT, allow_blank=False, compact=True),
+            "type",
+        )
+        yield from self._row("Amount", Input(id="amount", compact=True, placeholder="amount"),
+                             "amount")
+        yield from self._row("Price", Input(id="price", compact=True), "price")
+        yield from self._row("Trigger", Input(id="activation_price", compact=True),
+                             "activation_price")
+        yield from self._row("Stop lim", Input(id="stop_limit_price", compact=True),
+                             "stop_limit_price")
+        yield from self._row(
+            "Pos side",
+            Select([("LONG", "LONG"), ("SHORT", "SHORT")], id="position_side", compact=True,
+                   prompt="LONG/SHORT"),
+            "position_side",
+        )
+        yield Label("", classes="field-error", id="err-general")
+        yield Static("", id="preview", classes="preview")
+        with Horizontal(classes="submit-row"):
+            yield Button("Place order", id="submit", compact=True, variant="primary")
+            yield Label("", id="form-status")
+
+    def on_mount(self) -> None:
+        self.refresh_markets()
+        self._apply_type()
+        self.refresh_state()
+
+    # ----------------------------------------------------------------- inputs from above
+
+    def refresh_markets(self) -> None:
+        markets = tuple(m.name for m in self.service.markets_for(self.product))
+        if markets == self._markets_key:
+            return
+        self._markets_key = markets
+        select = self.query_one("#market", Select)
+        current = select.value
+        select.set_options([(name, name) for name in markets])
+        if current in markets:
+            select.value = current
+        elif markets:
+            select.value = markets[0]
+
+    def refresh_state(self) -> None:
+        """Re-run validation and the preview (mark price, leverage, hedge mode may have moved)."""
+        self.query_one("#row-position_side").display = self.service.hedge_mode
+        self.validate()
+        self._update_submit()
+
+    def set_block_reason(self, reason: str | None) -> None:
+        if reason != self.block_reason:
+            self.block_reason = reason
+            self._update_submit()
+
+    def set_in_flight(self, in_flight: bool) -> None:
+        self.in_flight = in_flight
+        if in_flight:
+            self.set_status("Sending...", error=False)
+        self._update_submit()
+
+    def set_status(self, text: str, *, error: bool) -> None:
+        self._status_is_block = False
+        status = self.query_one("#form-status", Label)
+        status.update(text)
+        status.set_class(error, "-error")
+        self._status_is_error = error
+
+    def set_values(self, **values: str) -> None:
+        """Fill inputs programmatically (used by the command palette and tests)."""
+        for field, value in values.items():
+            widget = self.query_one(f"#{field}")
+            if isinstance(widget, Input):
+                widget.value = value
+            elif isinstance(widget, Select):
+                widget.value = value
+            self.touched.add(field)
+        self.validate()
+
+    # ----------------------------------------------------------------- reading the form
+
+    @property
+    def order_type(self) -> OrderType:
+        value = self.query_one("#type", Select).value
+        return value if isinstance(value, OrderType) else OrderType.LIMIT
+
+    def form_data(self) -> FormData:
+        market = self.query_one("#market", Select).value
+        side = self.query_one("#side", Select).value
+        ps = self.query_one("#position_side", Select).value if self.service.hedge_mode else None
+        return FormData(
+            market=market if isinstance(market, str) else "",
+            side=side if isinstance(side, str) else "",
+            type=self.order_type,
+            amount=self.query_one("#amount", Input).value,
+            price=self.query_one("#price", Input).value,
+            activation_price=self.query_one("#activation_price", Input).value,
+            stop_limit_price=self.query_one("#stop_limit_price", Input).value,
+            position_side=ps if isinstance(ps, str) else None,
+        )
+
+    def validate(self) -> None:
+        data = self.form_data()
+        market = self.service.markets.get(data.market)
+        preview: RiskPreview | None = None
+        if market is None:
+            self.errors = {"market": "Pick a market" if self._markets_key else "No markets yet"}
+            self.request = None
+        else:
+            result = validate_order_form(
+                data,
+                market=market,
+                hedge_mode=self.service.hedge_mode,
+                free_collateral=self.service.free_collateral(),
+                leverage=self.service.leverage,
+                mark_price=self.service.mark_price(market.name),
+            )
+            self.errors = dict(result.errors)
+            self.request = result.request
+            preview = result.preview
+        quote = market.quote if market else ""
+        self.query_one("#preview", Static).update(preview_text(preview, quote))
+        self._show_errors()
+
+    def _visible(self, field: str) -> bool:
+        return self.show_all_errors or field in self.touched
+
+    def _show_errors(self) -> None:
+        for field in ("market", "side", "type", "amount", *PRICE_INPUTS, "position_side"):
+            message = self.errors.get(field, "")
+            # market-level problems (no mark price, bad market) are always worth showing
+            if field != "market" and not self._visible(field):
+                message = ""
+            label = self.query_one(f"#err-{field}", Label)
+            label.update(message)
+            label.display = bool(message)
+        general = [self.errors[f] for f in GENERAL_ERRORS if f in self.errors]
+        label = self.query_one("#err-general", Label)
+        label.update("\n".join(general))
+        label.display = bool(general)
+
+    def _update_submit(self) -> None:
+        button = self.query_one("#submit", Button)
+        button.disabled = self.in_flight or self.block_reason is not None
+        if self.in_flight:
+            return
+        if self.block_reason is not None:
+            self.set_status(self.block_reason, error=True)
+            self._status_is_block = True
+        elif self._status_is_block:
+            self.set_status("", error=False)
+
+    def _apply_type(self) -> None:
+        fields = PRICE_FIELDS[self.order_type]
+        for name in PRICE_INPUTS:
+            self.query_one(f"#row-{name}").display = name in fields
+            if name in fields:
+                self.query_one(f"#label-{name}", Label).update(fields[name])
+            if name not in fields:
+                self.query_one(f"#err-{name}", Label).display = False
+
+    # ----------------------------------------------------------------- events
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "type":
+            self._apply_type()
+        if event.select.id and event.select.id != "market":
+            self.touched.add(event.select.id)
+        self.validate()
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id:
+            self.touched.add(event.input.id)
+        self.validate()
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    @on(Button.Pressed, "#submit")
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.submit()
+
+    def submit(self) -> bool:
+        """Validate everything and post Submit if the order is valid. Returns True if posted."""
+        self.show_all_errors = True
+        self.validate()
+        if self.in_flight:
+            self.set_status("An order is already in flight", error=True)
+            return False
+        if self.block_reason is not None:
+            self.set_status(self.block_reason, error=True)
+            return False
+        if self.request is None:
+            first = next(iter(self.errors.values()), "Fix the form")
+            self.set_status(f"Not sent: {first}", error=True)
+            return False
+        self.post_message(self.Submit(self, self.request))
+        return True
+
+    def order_done(self, text: str, *, error: bool) -> None:
+        self.in_flight = False
+        self.set_status(text, error=error)
+        self._update_submit()
+        if not error:
+            self.show_all_errors = False
+            self.touched.clear()
+            self.validate()
+
+    # ----------------------------------------------------------------- focus
+
+    def fields(self) -> list[Widget]:
+        return [w for w in self.screen.focus_chain if self in w.ancestors]
+
+    def focus_first(self) -> None:
+        fields = self.fields()
+        target = next((w for w in fields if w.id == "amount"), fields[0] if fields else None)
+        if target is not None:
+            target.focus()
+
+    def action_move(self, step: int) -> None:
+        fields = self.fields()
+        focused = self.screen.focused
+        if focused not in fields:
+            self.focus_first()
+            return
+        index = fields.index(focused) + step
+        if 0 <= index < len(fields):
+            fields[index].focus()
+        else:
+            self.post_message(self.Leave(step))
+
+
+class OrderEntry(Vertical):
+    """The Margin/Futures tabs."""
+
+    def __init__(self, service: TradingService, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.service = service
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(id="product-tabs", initial="tab-margin"):
+            with TabPane("Margin", id="tab-margin"):
+                yield OrderForm(self.service, Product.MARGIN, id="form-margin", classes="order-form")
+            with TabPane("Futures", id="tab-futures"):
+                yield OrderForm(self.service, Product.FUTURES, id="form-futures",
+                                classes="order-form")
+
+    def on_mount(self) -> None:
+        # m / f switch tabs; keep the tab strip out of the tab-key focus cycle
+        for tabs in self.query(Tabs):
+            tabs.can_focus = False
+
+    @property
+    def active_form(self) -> OrderForm:
+        tabs = self.query_one("#product-tabs", TabbedContent)
+        form_id = "form-futures" if tabs.active == "tab-futures" else "form-margin"
+        return self.query_one(f"#{form_id}", OrderForm)
+
+    @property
+    def forms(self) -> list[OrderForm]:
+        return list(self.query(OrderForm))
+
+    def show_product(self, product: Product) -> None:
+        tabs = self.query_one("#product-tabs", TabbedContent)
+        tabs.active = "tab-futures" if product is Product.FUTURES else "tab-margin"
+
+
+__all__ = ["OrderEntry", "OrderForm"]

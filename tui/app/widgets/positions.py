@@ -1,0 +1,112 @@
+"""The positions table and the orders table: column layouts and row builders."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tui.domain.models import LiquidationState, Market, Order, OrderType, Position, Product
+from tui.domain.risk import Distance
+
+from ..formatting import DASH, amount, money, percent, signed
+from .tables import Cell, Column, KeyedTable
+
+PRODUCT_SHORT = {Product.MARGIN: "MRG", Product.FUTURES: "FUT"}
+
+
+BAND_TONES = {"green": "text-success", "amber": "text-warning", "red": "text-error!"}
+
+
+def position_cells(
+    pos: Position,
+    market: Market | None,
+    mark: Decimal | None,
+    dist: Distance | None,
+    *,
+    band: str,
+) -> tuple[Cell, ...]:
+    """``band``: the service's threshold band for the distance (green/amber/red/unknown)."""
+    pp = market.price_precision if market else 2
+    ap = market.amount_precision if market else None
+    product = pos.product or (market.product if market else None)
+    state = pos.liquidation_state
+    if state is LiquidationState.MARGIN_CALL:
+        state_cell = Cell("CALL", "error!")
+    elif state is LiquidationState.LIQUIDATION:
+        state_cell = Cell("LIQ", "error!")
+    else:
+        state_cell = Cell("ok")
+    tone = BAND_TONES.get(band, "")
+    pnl_tone = "" if pos.pnl == 0 else ("text-success" if pos.pnl > 0 else "text-error")
+    market_tone = "error!" if state is not None else ""
+    return (
+        Cell(pos.market, market_tone),
+        Cell(PRODUCT_SHORT.get(product, "?") if product else DASH),
+        Cell(pos.direction.value, "text-success" if pos.direction.value == "long" else "text-error"),
+        Cell(amount(pos.size, ap)),
+        Cell(money(pos.base_price, pp)),
+        Cell(money(mark, pp)),
+        Cell(money(pos.liquidation_price, pp)),
+        Cell(percent(dist.percent) if dist else DASH, tone),
+        Cell(money(dist.absolute, pp) if dist else DASH, tone),
+        Cell(signed(pos.pnl), pnl_tone),
+        Cell(money(pos.margin)),
+        Cell(signed(pos.funding)),
+        state_cell,
+    )
+
+
+class PositionsTable(KeyedTable):
+    """Open positions keyed by position id (as str)."""
+
+    COLUMNS = (
+        Column("market", "Market", 8),
+        Column("product", "Prd", 3),
+        Column("side", "Side", 5),
+        Column("amount", "Amount", 8, True),
+        Column("entry", "Entry", 8, True),
+        Column("mark", "Mark", 8, True),
+        Column("liq", "Liq", 8, True),
+        Column("dist_pct", "Dist%", 7, True),
+        Column("dist_abs", "Dist", 8, True),
+        Column("upnl", "uPnL", 8, True),
+        Column("margin", "Margin", 8, True),
+        Column("funding", "Fund", 7, True),
+        Column("state", "State", 5),
+    )
+
+
+ORDER_TYPE_SHORT = {
+    OrderType.LIMIT: "limit",
+    OrderType.MARKET: "market",
+    OrderType.STOP_LIMIT: "stop_limit",
+    OrderType.TRIGGER_MARKET: "trig_mkt",
+    OrderType.OCO: "oco",
+}
+
+
+def order_cells(order: Order, market: Market | None) -> tuple[Cell, ...]:
+    pp = market.price_precision if market else 2
+    ap = market.amount_precision if market else None
+    return (
+        Cell(order.market),
+        Cell(order.side.value, "text-success" if order.side.value == "buy" else "text-error"),
+        Cell(ORDER_TYPE_SHORT.get(order.type, str(order.type.value))),
+        Cell(money(order.price, pp) if order.price is not None else DASH),
+        Cell(money(order.activation_price, pp) if order.activation_price is not None else DASH),
+        Cell(amount(order.amount, ap)),
+        Cell(amount(order.filled, ap)),
+    )
+
+
+class OrdersTable(KeyedTable):
+    """Open orders keyed by order id (as str)."""
+
+    COLUMNS = (
+        Column("market", "Market", 9),
+        Column("side", "Side", 4),
+        Column("type", "Type", 10),
+        Column("price", "Price", 9, True),
+        Column("trigger", "Trigger", 9, True),
+        Column("amount", "Amount", 8, True),
+        Column("filled", "Filled", 8, True),
+    )

@@ -1,0 +1,92 @@
+"""The header/status line: venue, SANDBOX/LIVE, stream states, leverage, hedge mode, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from tui.domain.models import StreamState
+
+from ..formatting import age
+
+
+@dataclass(frozen=True, slots=True)
+class StreamView:
+    name: str
+    state: StreamState
+    age: float | None  # seconds since the last update, None = never / hidden
+
+
+STALE_AFTER = 3.0
+
+
+def stream_text(view: StreamView, *, show_age: bool) -> tuple[str, str]:
+    """(text, css class) for one stream's indicator."""
+    label = view.name
+    state = view.state
+    if state is StreamState.LIVE and (view.age is None or view.age <= STALE_AFTER or not show_age):
+        return f"{label} live", "-ok"
+    if state is StreamState.LIVE:
+        # live but silent for a while: the service has not flagged it yet, the trader should see it
+        return f"{label} stale {age(view.age)}", "-warn"
+    suffix = f" {age(view.age)}" if show_age and view.age is not None else ""
+    if state is StreamState.RECONNECTING:
+        return f"{label} reconnecting{suffix}", "-bad"
+    if state is StreamState.STALE:
+        return f"{label} stale{suffix}", "-bad"
+    if state is StreamState.CONNECTING:
+        return f"{label} connecting", "-warn"
+    return f"{label} closed", "-bad"
+
+
+class StatusBar(Horizontal):
+    """One line at the top of the desk. Set its parts with :meth:`show`."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="status-venue")
+        yield Label("", id="status-mode")
+        yield Label("", id="status-stream-positions", classes="status-stream")
+        yield Label("", id="status-stream-prices", classes="status-stream")
+        yield Label("", id="status-account")
+        yield Label("", id="status-clock")
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._last: tuple[object, ...] | None = None
+
+    def show(
+        self,
+        *,
+        venue: str,
+        sandbox: bool | None,
+        streams: list[StreamView],
+        leverage: int | None,
+        hedge_mode: bool | None,
+        clock: str,
+        show_ages: bool,
+    ) -> None:
+        key = (venue, sandbox, tuple(streams), leverage, hedge_mode, clock, show_ages)
+        if key == self._last:
+            return
+        self._last = key
+        self.query_one("#status-venue", Label).update(venue)
+        mode = self.query_one("#status-mode", Label)
+        if sandbox is None:
+            mode.update("")
+        else:
+            mode.update(" SANDBOX " if sandbox else " LIVE ")
+        mode.set_class(sandbox is True, "-sandbox")
+        mode.set_class(sandbox is False, "-live")
+        for view in streams:
+            text, cls = stream_text(view, show_age=show_ages)
+            label = self.query_one(f"#status-stream-{view.name}", Label)
+            label.update(text)
+            for c in ("-ok", "-warn", "-bad"):
+                label.set_class(c == cls, c)
+        lev = f"{leverage}x" if leverage is not None else "-"
+        hedge = "-" if hedge_mode is None else ("on" if hedge_mode else "off")
+        self.query_one("#status-account", Label).update(f"lev {lev}  hedge {hedge}")
+        self.query_one("#status-clock", Label).update(clock)
