@@ -1,0 +1,191 @@
+"""WhiteBIT request signing and nonces.
+
+Signing (WhiteBIT "Authentication" docs, official python quickstart):
+
+1. body = JSON of every parameter plus ``"request": <exact path>`` and ``"nonce": <int>``,
+   serialised once, compactly (``separators=(",", ":")``) - these exact bytes are sent;
+2. ``X-TXC-PAYLOAD`` = base64(body);
+3. ``X-TXC-SIGNATURE`` = lowercase hex HMAC-SHA512 keyed with the secret over the *base64 string*.
+
+Nonces must strictly increase per API key. :class:`NonceSource` hands out
+``max(now_ms, last + 1)`` under a thread lock and can persist the last value to a file so a
+restart never goes backwards.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Credentials", "NonceSource", "SignedRequest", "sign_request", "encode_body"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=True, repr=False)
+class Credentials:
+    """An API key pair. Its repr/str never shows the secret and shows only a key prefix."""
+
+    api_key: str
+    api_secret: str
+
+    def __repr__(self) -> str:
+        key = self.api_key or ""
+        shown = f"{key[:4]}…" if len(key) >= 12 else "…"
+        return f"Credentials(api_key='{shown}', api_secret=<redacted>)"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, repr=False)
+class SignedRequest:
+    """The exact bytes to send and the headers that go with them."""
+
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # headers hold the key, payload and signature: never shown
+        return f"SignedRequest(body=<{len(self.body)} bytes>, headers=<redacted>)"
+
+    __str__ = __repr__
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("non-finite Decimal in request parameters")
+        # Decimal strings, never exponent notation ("1E-7" -> "0.0000001").
+        return format(value, "f")
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):
+        return value.value  # enums (Side, PositionSide, ...)
+    raise TypeError(f"cannot encode {type(value).__name__} in a request")
+
+
+def encode_body(data: Mapping[str, Any]) -> bytes:
+    """Compact JSON as WhiteBIT wants it. Floats are refused: amounts travel as strings."""
+    _reject_floats(data)
+    return json.dumps(data, separators=(",", ":"), default=_json_default).encode("utf-8")
+
+
+def _reject_floats(value: Any) -> None:
+    if isinstance(value, float):
+        raise TypeError("float in request parameters; use Decimal (amounts are sent as strings)")
+    if isinstance(value, Mapping):
+        for v in value.values():
+            _reject_floats(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _reject_floats(v)
+
+
+def sign_request(
+    path: str, params: Mapping[str, Any], credentials: Credentials, nonce: int
+) -> SignedRequest:
+    """Build the body and the X-TXC-* headers for one private call."""
+    data = {**params, "request": path, "nonce": int(nonce)}
+    body = encode_body(data)
+    payload = base64.b64encode(body).decode("ascii")
+    signature = hmac.new(
+        credentials.api_secret.encode("utf-8"), payload.encode("ascii"), hashlib.sha512
+    ).hexdigest()
+    headers = {
+        "Content-Type": "application/json",
+        "X-TXC-APIKEY": credentials.api_key,
+        "X-TXC-PAYLOAD": payload,
+        "X-TXC-SIGNATURE": signature,
+    }
+    return SignedRequest(body=body, headers=headers)
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class NonceSource:
+    """Strictly increasing nonces: ``next()`` = ``max(now_ms, last + 1)``.
+
+    Thread-safe (a ``threading.Lock``; nothing awaits while it is held, so it is task-safe too).
+    With ``path`` the last nonce handed out is written to that file (atomically: temp file +
+    ``os.replace``) before ``next()`` returns, and read back at construction, so a restarted
+    process continues above it even if the clock went backwards.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, clock: Callable[[], int] = _now_ms):
+        self._lock = threading.Lock()
+        self._clock = clock
+        self._path = Path(path) if path is not None else None
+        self._last = 0
+        if self._path is not None:
+            self._last = self._load(self._path)
+
+    @staticmethod
+    def _load(path: Path) -> int:
+        try:
+            text = path.read_text(encoding="ascii").strip()
+        except FileNotFoundError:
+            return 0
+        except OSError as exc:
+            log.warning("cannot read nonce file %s: %s", path, exc.__class__.__name__)
+            return 0
+        try:
+            value = int(text)
+        except ValueError:
+            log.warning("ignoring corrupt nonce file %s", path)
+            return 0
+        return max(value, 0)
+
+    def _store(self, value: int) -> None:
+        assert self._path is not None
+        path = self._path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".nonce-", dir=str(path.parent))
+            try:
+                with os.fdopen(fd, "w", encoding="ascii") as fh:
+                    fh.write(str(value))
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError as exc:
+            # Losing persistence must not stop trading: the clock still moves forward, and a
+            # rejected nonce after a restart is recovered by bump() in the client.
+            log.warning("cannot persist nonce to %s: %s", path, exc.__class__.__name__)
+
+    @property
+    def last(self) -> int:
+        with self._lock:
+            return self._last
+
+    def next(self) -> int:
+        with self._lock:
+            value = max(int(self._clock()), self._last + 1)
+            self._last = value
+            if self._path is not None:
+                self._store(value)
+            return value
+
+    def bump(self, at_least: int) -> int:
+        """Make every later nonce greater than ``at_least`` (after the exchange rejected one).
+        Returns the new ``last``."""
+        with self._lock:
+            if at_least > self._last:
+                self._last = int(at_least)
+                if self._path is not None:
+                    self._store(self._last)
+            return self._last

@@ -1,0 +1,467 @@
+"""WhiteBIT WebSocket client: positions, last prices and pending orders on one connection.
+
+Per connection: ``authorize`` with a fresh token (when a token provider is given; tokens are
+short-lived and the token endpoint allows 10 calls a minute, so one per connection), then
+``positionsMargin_subscribe []``, ``lastprice_subscribe [markets]``, ``ordersPending_subscribe
+[markets]``. A subscribe replaces the channel's market list, so changing markets re-sends the full
+list, and everything is re-sent after a reconnect (missed events are not replayed: the service
+re-reads REST state after each reconnect).
+
+Keepalive: WhiteBIT closes a connection after 60 s without a client message and does not answer
+protocol-level ping frames properly, so websockets' own pings are disabled and a JSON
+``{"id":0,"method":"ping","params":[]}`` goes out every ``ping_interval``; no ``pong`` within
+``pong_timeout`` forces a reconnect.
+
+Staleness: the positions snapshot arrives every second and prices about every second. A stream
+with no update for ``stale_after`` is reported STALE; after ``stale_reconnect_after`` the
+connection is dropped and re-established. Reconnects use exponential backoff with full jitter.
+Nothing a server sends (invalid JSON, wrong shapes, oversized frames) crashes the loop:
+``on_error`` is called and the loop continues or reconnects. Callback exceptions are reported
+the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+
+from tui.domain.models import Order, Position, StreamState
+
+from . import parsing
+
+__all__ = ["WhiteBitStream", "STREAMS", "WsRequestError"]
+
+log = logging.getLogger(__name__)
+
+#: The streams whose health is tracked (names used by ``state()``, ``last_update()``, on_state).
+STREAMS: tuple[str, ...] = ("positions", "prices")
+
+
+class WsRequestError(Exception):
+    """The server answered a request with ``{"error": {"code", "message"}}``."""
+
+    def __init__(self, method: str, code: Any, message: str) -> None:
+        super().__init__(f"{method}: [code {code}] {message}")
+        self.method = method
+        self.code = code
+        self.message = message
+
+
+class _Reconnect(Exception):
+    """Internal: drop the current connection and reconnect (reason in the message)."""
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, InvalidStatus):
+        return f"handshake refused (HTTP {exc.response.status_code})"
+    if isinstance(exc, ConnectionClosed):
+        rcvd = exc.rcvd
+        if rcvd is not None:
+            return f"connection closed ({rcvd.code} {rcvd.reason})".strip()
+        return "connection lost"
+    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
+        return "timed out"
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class WhiteBitStream:
+    """One resilient WhiteBIT WebSocket connection. Callbacks run on the event loop."""
+
+    def __init__(
+        self,
+        ws_url: str,
+        *,
+        token_provider: Callable[[], Awaitable[str]] | None,
+        on_positions: Callable[[list[Position]], None] | None = None,
+        on_price: Callable[[str, Decimal], None] | None = None,
+        on_order: Callable[[int, Order], None] | None = None,
+        on_state: Callable[[str, StreamState, str], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+        ping_interval: float = 30.0,
+        pong_timeout: float = 10.0,
+        stale_after: float = 3.0,
+        stale_reconnect_after: float = 10.0,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        max_frame_bytes: int = 4 * 1024 * 1024,
+        open_timeout: float = 10.0,
+    ) -> None:
+        self._url = ws_url
+        self._token_provider = token_provider
+        self._on_positions = on_positions
+        self._on_price = on_price
+        self._on_order = on_order
+        self._on_state = on_state
+        self._on_error = on_error
+        self._ping_interval = float(ping_interval)
+        self._pong_timeout = float(pong_timeout)
+        self._stale_after = float(stale_after)
+        self._stale_reconnect_after = max(float(stale_reconnect_after), self._stale_after)
+        self._backoff_base = float(backoff_base)
+        self._backoff_cap = float(backoff_cap)
+        self._max_frame_bytes = int(max_frame_bytes)
+        self._open_timeout = float(open_timeout)
+        self._request_timeout = max(self._pong_timeout, 1.0)
+
+        self._price_markets: list[str] = []
+        self._order_markets: list[str] = []
+        self._states: dict[str, StreamState] = {s: StreamState.CLOSED for s in STREAMS}
+        self._state_detail: dict[str, str] = {s: "" for s in STREAMS}
+        self._last_update: dict[str, float] = {s: 0.0 for s in STREAMS}
+        self._stale_base: dict[str, float] = {s: 0.0 for s in STREAMS}
+        self.reconnects = 0  # successful reconnections after the first connection
+
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._ws: ClientConnection | None = None
+        self._ready = False  # subscriptions done on the current connection
+        self._ids = itertools.count(1)  # id 0 is reserved for pings
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._sub_lock = asyncio.Lock()
+        self._ping_sent_at: float | None = None
+        self._last_ping: float = 0.0
+        self._connections = 0
+        self._had_data = False
+
+    # ------------------------------------------------------------------ public API
+
+    def __repr__(self) -> str:
+        return f"WhiteBitStream({self._url!r}, states={ {k: v.value for k, v in self._states.items()} })"
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and self._ready
+
+    def state(self, stream: str) -> StreamState:
+        return self._states[stream]
+
+    def last_update(self, stream: str) -> float:
+        """``time.monotonic()`` of the stream's last update (0.0 if none yet)."""
+        return self._last_update[stream]
+
+    async def start(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        self._stopping = False
+        for s in STREAMS:
+            self._set_state(s, StreamState.CONNECTING, "")
+        self._task = asyncio.create_task(self._run(), name="whitebit-ws")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._ws = None
+        self._ready = False
+        for s in STREAMS:
+            self._set_state(s, StreamState.CLOSED, "stopped")
+
+    async def set_price_markets(self, markets: list[str]) -> None:
+        self._price_markets = list(dict.fromkeys(markets))
+        async with self._sub_lock:
+            ws = self._ws
+            if ws is None or not self._ready:
+                return  # sent on (re)connect
+            try:
+                await self._subscribe_prices(ws)
+            except Exception as exc:  # noqa: BLE001 - reported, the loop carries on
+                self._report(f"lastprice subscribe failed: {_describe(exc)}")
+
+    async def set_order_markets(self, markets: list[str]) -> None:
+        self._order_markets = list(dict.fromkeys(markets))
+        async with self._sub_lock:
+            ws = self._ws
+            if ws is None or not self._ready or self._token_provider is None:
+                return
+            try:
+                await self._subscribe_orders(ws)
+            except Exception as exc:  # noqa: BLE001
+                self._report(f"ordersPending subscribe failed: {_describe(exc)}")
+
+    # ------------------------------------------------------------------ state helpers
+
+    def _active(self, stream: str) -> bool:
+        if stream == "positions":
+            return self._token_provider is not None
+        return bool(self._price_markets)
+
+    def _set_state(self, stream: str, state: StreamState, detail: str) -> None:
+        if stream == "positions" and self._token_provider is None and state is not StreamState.CLOSED:
+            state, detail = StreamState.CLOSED, "no credentials"
+        if self._states[stream] is state and self._state_detail[stream] == detail:
+            return
+        self._states[stream] = state
+        self._state_detail[stream] = detail
+        log.debug("stream %s -> %s %s", stream, state.value, detail)
+        if self._on_state is not None:
+            try:
+                self._on_state(stream, state, detail)
+            except Exception as exc:  # noqa: BLE001
+                log.exception("on_state callback failed")
+                self._report(f"on_state callback failed: {exc!r}")
+
+    def _report(self, message: str) -> None:
+        log.debug("ws error: %s", message)
+        if self._on_error is not None:
+            try:
+                self._on_error(message)
+            except Exception:  # noqa: BLE001
+                log.exception("on_error callback failed")
+
+    def _mark_update(self, stream: str) -> None:
+        self._last_update[stream] = time.monotonic()
+        if self._states[stream] is not StreamState.LIVE:
+            self._set_state(stream, StreamState.LIVE, "")
+
+    # ------------------------------------------------------------------ run loop
+
+    async def _run(self) -> None:
+        attempt = 0
+        while not self._stopping:
+            self._had_data = False
+            try:
+                await self._session()
+                reason = "connection closed by server"
+            except asyncio.CancelledError:
+                raise
+            except _Reconnect as exc:
+                reason = str(exc)
+            except Exception as exc:  # noqa: BLE001 - every failure ends in a reconnect
+                reason = _describe(exc)
+            finally:
+                self._ws = None
+                self._ready = False
+                self._fail_pending()
+            if self._stopping:
+                break
+            if self._had_data:
+                attempt = 0  # that connection worked: start the backoff over
+            delay = random.uniform(0, min(self._backoff_cap, self._backoff_base * (2**attempt)))
+            attempt += 1
+            log.info("websocket reconnecting in %.2f s: %s", delay, reason)
+            for s in STREAMS:
+                self._set_state(s, StreamState.RECONNECTING, reason)
+            await asyncio.sleep(delay)
+
+    async def _session(self) -> None:
+        """One connection's life; returns on a clean close, raises on failure."""
+        async with connect(
+            self._url,
+            ping_interval=None,  # WhiteBIT answers JSON pings, not protocol pings
+            ping_timeout=None,
+            close_timeout=1.0,
+            open_timeout=self._open_timeout,
+            max_size=self._max_frame_bytes,
+            max_queue=256,
+            proxy=None,
+            user_agent_header="collateral-tui",
+        ) as ws:
+            reader = asyncio.create_task(self._reader(ws), name="whitebit-ws-reader")
+            try:
+                await self._handshake(ws, reader)
+                await self._watch(ws, reader)
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await reader
+
+    async def _handshake(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
+        if self._token_provider is not None:
+            token = await self._token_provider()
+            # The token is a credential: never logged, never put in an error message.
+            await self._request(ws, "authorize", [token, "public"])
+        async with self._sub_lock:
+            now = time.monotonic()
+            if self._token_provider is not None:
+                try:
+                    await self._request(ws, "positionsMargin_subscribe", [])
+                except WsRequestError as exc:
+                    self._report(f"positions subscribe refused: {exc}")
+                self._stale_base["positions"] = now
+            if self._price_markets:
+                try:
+                    await self._request(ws, "lastprice_subscribe", list(self._price_markets))
+                except WsRequestError as exc:
+                    self._report(f"lastprice subscribe refused: {exc}")
+            self._stale_base["prices"] = now
+            if self._token_provider is not None and self._order_markets:
+                try:
+                    await self._request(ws, "ordersPending_subscribe", list(self._order_markets))
+                except WsRequestError as exc:
+                    self._report(f"ordersPending subscribe refused: {exc}")
+            self._ws = ws
+            self._ready = True
+        self._connections += 1
+        if self._connections > 1:
+            self.reconnects += 1
+        self._last_ping = time.monotonic()
+        self._ping_sent_at = None
+        if not self._price_markets:
+            self._set_state("prices", StreamState.LIVE, "no markets subscribed")
+        for s in STREAMS:
+            if self._states[s] is not StreamState.LIVE:
+                self._set_state(s, StreamState.CONNECTING if self._connections == 1
+                                else StreamState.RECONNECTING, "subscribed, waiting for data")
+
+    async def _subscribe_prices(self, ws: ClientConnection) -> None:
+        self._stale_base["prices"] = time.monotonic()
+        if self._price_markets:
+            await self._request(ws, "lastprice_subscribe", list(self._price_markets))
+        else:
+            await self._request(ws, "lastprice_unsubscribe", [])
+            self._set_state("prices", StreamState.LIVE, "no markets subscribed")
+
+    async def _subscribe_orders(self, ws: ClientConnection) -> None:
+        if self._order_markets:
+            await self._request(ws, "ordersPending_subscribe", list(self._order_markets))
+        else:
+            await self._request(ws, "ordersPending_unsubscribe", [])
+
+    async def _watch(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
+        tick = max(0.02, min(self._ping_interval, self._pong_timeout, self._stale_after) / 4)
+        while True:
+            done, _ = await asyncio.wait({reader}, timeout=tick)
+            if done:
+                reader.result()  # re-raises the reader's failure
+                return  # clean close by the server
+            now = time.monotonic()
+            if self._ping_sent_at is not None and now - self._ping_sent_at > self._pong_timeout:
+                raise _Reconnect(f"no pong within {self._pong_timeout:g} s")
+            if now - self._last_ping >= self._ping_interval:
+                self._last_ping = now
+                if self._ping_sent_at is None:
+                    self._ping_sent_at = now
+                await ws.send('{"id":0,"method":"ping","params":[]}')
+            for s in STREAMS:
+                if not self._active(s):
+                    continue
+                age = now - max(self._last_update[s], self._stale_base[s])
+                if age > self._stale_reconnect_after:
+                    raise _Reconnect(f"{s} stale for more than {self._stale_reconnect_after:g} s")
+                if age > self._stale_after and self._states[s] is StreamState.LIVE:
+                    self._set_state(s, StreamState.STALE, f"no update for {self._stale_after:g} s")
+
+    async def _request(self, ws: ClientConnection, method: str, params: list[Any]) -> Any:
+        req_id = next(self._ids)
+        fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[req_id] = fut
+        try:
+            await ws.send(json.dumps({"id": req_id, "method": method, "params": params},
+                                     separators=(",", ":")))
+            try:
+                reply = await asyncio.wait_for(fut, self._request_timeout)
+            except (asyncio.TimeoutError, TimeoutError):
+                raise _Reconnect(f"no answer to {method} within {self._request_timeout:g} s") from None
+        finally:
+            self._pending.pop(req_id, None)
+        error = reply.get("error")
+        if error:
+            code = error.get("code") if isinstance(error, Mapping) else None
+            message = error.get("message") if isinstance(error, Mapping) else str(error)
+            raise WsRequestError(method, code, str(message))
+        return reply.get("result")
+
+    def _fail_pending(self) -> None:
+        for fut in self._pending.values():
+            if not fut.done():
+                fut.set_exception(ConnectionError("connection closed"))
+                fut.exception()  # mark retrieved: nobody may be waiting any more
+        self._pending.clear()
+
+    async def _reader(self, ws: ClientConnection) -> None:
+        try:
+            async for raw in ws:
+                try:
+                    self._handle_frame(raw)
+                except Exception as exc:  # noqa: BLE001 - belt and braces: never die on a frame
+                    log.exception("unexpected error while handling a frame")
+                    self._report(f"frame handling failed: {exc!r}")
+        finally:
+            self._fail_pending()
+
+    # ------------------------------------------------------------------ frames
+
+    def _handle_frame(self, raw: str | bytes) -> None:
+        try:
+            text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
+            msg = parsing.loads(text)
+        except (ValueError, UnicodeDecodeError):
+            self._report("invalid JSON frame ignored")
+            return
+        if not isinstance(msg, Mapping):
+            self._report("non-object frame ignored")
+            return
+        method = msg.get("method")
+        if method is None:
+            self._handle_reply(msg)
+            return
+        params = msg.get("params")
+        if method == "positionsMargin_update":
+            try:
+                positions = parsing.parse_ws_positions(params)
+            except (parsing.ParseError, TypeError) as exc:
+                self._report(f"bad positionsMargin_update ignored: {exc}")
+                return
+            self._had_data = True
+            self._mark_update("positions")
+            self._call(self._on_positions, "on_positions", positions)
+        elif method == "lastprice_update":
+            try:
+                if not isinstance(params, list) or len(params) < 2 or not isinstance(params[0], str):
+                    raise parsing.ParseError("expected [market, price]")
+                market, price = params[0], parsing.to_decimal(params[1], "price")
+            except parsing.ParseError as exc:
+                self._report(f"bad lastprice_update ignored: {exc}")
+                return
+            self._had_data = True
+            self._mark_update("prices")
+            self._call(self._on_price, "on_price", market, price)
+        elif method == "ordersPending_update":
+            try:
+                if not isinstance(params, list) or len(params) < 2:
+                    raise parsing.ParseError("expected [event_id, order]")
+                event_id = parsing._int(params[0], "event_id")
+                order = parsing.parse_ws_order(params[1])
+            except (parsing.ParseError, TypeError) as exc:
+                self._report(f"bad ordersPending_update ignored: {exc}")
+                return
+            self._had_data = True
+            self._call(self._on_order, "on_order", event_id, order)
+        else:
+            log.debug("ignoring %s", str(method)[:60])
+
+    def _handle_reply(self, msg: Mapping[str, Any]) -> None:
+        req_id = msg.get("id")
+        if req_id == 0:
+            self._ping_sent_at = None  # pong
+            return
+        if isinstance(req_id, int) and not isinstance(req_id, bool):
+            fut = self._pending.get(req_id)
+            if fut is not None and not fut.done():
+                fut.set_result(msg)
+                return
+        log.debug("unmatched reply id=%r", req_id)
+
+    def _call(self, cb: Callable[..., None] | None, name: str, *args: Any) -> None:
+        if cb is None:
+            return
+        try:
+            cb(*args)
+        except Exception as exc:  # noqa: BLE001 - a callback bug must not kill the stream
+            log.exception("%s callback failed", name)
+            self._report(f"{name} callback failed: {exc!r}")
