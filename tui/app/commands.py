@@ -18,7 +18,7 @@ class DeskCommands(Provider):
         screen = self.screen
         if not isinstance(screen, DeskScreen):
             return
-        for keys, description, binding_id, action in help_rows(self.app, with_actions=True):
+        for keys, description, _binding_id, action in help_rows(self.app, with_actions=True):
             yield f"{description}", f"key: {keys}", action
 
     async def discover(self) -> Hits:
@@ -30,5 +30,9 @@ class DeskCommands(Provider):
         for title, help_text, action in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.screen.run_action, action),
-                          help=help_text)
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self.screen.run_action, action),
+                    help=help_text,
+                )

@@ -59,8 +59,7 @@ DESK_BINDINGS: list[Binding] = [
     Binding("h", "toggle_hedge", "Hedge", id="desk.hedge"),
     Binding("H", "history", "History", id="desk.history"),
     Binding("question_mark", "help", "Help", id="desk.help"),
-    Binding("escape", "focus_pane('positions')", "Back to positions", show=False,
-            id="desk.escape"),
+    Binding("escape", "focus_pane('positions')", "Back to positions", show=False, id="desk.escape"),
 ]
 
 PANES = ("positions", "entry", "orders")
@@ -84,8 +83,7 @@ class DeskScreen(Screen[None]):
         self.clock = clock
         self.show_ages = show_ages
         self._help_rows = help_rows
-        self.dirty: set[str] = {"positions", "orders", "balances", "prices", "settings",
-                                "markets"}
+        self.dirty: set[str] = {"positions", "orders", "balances", "prices", "settings", "markets"}
         self.started = False
         self.applied = 0  # number of refreshes that applied state (tests wait on it)
         self._last_stale: str | None = None
@@ -168,17 +166,26 @@ class DeskScreen(Screen[None]):
         )
 
     def on_position_alert(self, message: msg.PositionAlert) -> None:
-        severe = message.kind in ("margin_call", "near_liquidation", "liquidated",
-                                  "partially_liquidated")
-        self.notify(message.message, title="Position alert",
-                    severity="error" if severe else "warning", timeout=10)
+        severe = message.kind in (
+            "margin_call",
+            "near_liquidation",
+            "liquidated",
+            "partially_liquidated",
+        )
+        self.notify(
+            message.message,
+            title="Position alert",
+            severity="error" if severe else "warning",
+            timeout=10,
+        )
         if message.kind in ("margin_call", "near_liquidation"):
             self.app.bell()
 
     def on_service_problem(self, message: msg.ServiceProblem) -> None:
         code = f"[code {message.code}] " if message.code is not None else ""
-        self.notify(f"{code}{message.message}", title=f"Service: {message.source}",
-                    severity="warning")
+        self.notify(
+            f"{code}{message.message}", title=f"Service: {message.source}", severity="warning"
+        )
 
     # ------------------------------------------------------------------ applying state
 
@@ -198,8 +205,10 @@ class DeskScreen(Screen[None]):
                 self._apply_positions()
             if dirty & {"orders", "markets"}:
                 self.orders_table.sync(
-                    {str(oid): order_cells(o, service.markets.get(o.market))
-                     for oid, o in sorted(service.orders.items())}
+                    {
+                        str(oid): order_cells(o, service.markets.get(o.market))
+                        for oid, o in sorted(service.orders.items())
+                    }
                 )
             if dirty & {"balances", "markets"}:
                 self.query_one("#balances", BalanceView).show(service.balances, service.summary)
@@ -216,8 +225,11 @@ class DeskScreen(Screen[None]):
         service = self.service
         venue = service.venue
         streams = [
-            StreamView(name, service.stream_state(name),
-                       service.stream_age(name) if self.show_ages else None)
+            StreamView(
+                name,
+                service.stream_state(name),
+                service.stream_age(name) if self.show_ages else None,
+            )
             for name in STREAMS
         ]
         self.query_one("#status", StatusBar).show(
@@ -238,17 +250,26 @@ class DeskScreen(Screen[None]):
             market = service.markets.get(pos.market)
             dist = service.distance(pos)
             band = service.thresholds.band(dist.percent if dist else None)
-            rows[str(pid)] = position_cells(pos, market, service.mark_price(pos.market), dist,
-                                            band=band)
+            rows[str(pid)] = position_cells(
+                pos, market, service.mark_price(pos.market), dist, band=band
+            )
             if dist is not None:
-                bars.append(Bar(f"{pos.market.split('_')[0]} {pos.direction.value[0].upper()}",
-                                dist.percent, band if band != "unknown" else "green"))
+                bars.append(
+                    Bar(
+                        f"{pos.market.split('_')[0]} {pos.direction.value[0].upper()}",
+                        dist.percent,
+                        band if band != "unknown" else "green",
+                    )
+                )
         self.positions_table.sync(rows)
         chart = self.query_one("#liq-chart", LiqChart)
         chart.record_marks(service.prices)
         selected = self.selected_position()
-        focus = (Focus(selected.market, selected.base_price, selected.liquidation_price)
-                 if selected else None)
+        focus = (
+            Focus(selected.market, selected.base_price, selected.liquidation_price)
+            if selected
+            else None
+        )
         chart.set_data(bars, focus)
 
     def stale_reason(self) -> str | None:
@@ -386,12 +407,21 @@ class DeskScreen(Screen[None]):
         stale = self.stale_reason()
         if stale is None:
             return True
-        return bool(await self.app.push_screen_wait(ConfirmModal(
-            "Data is stale",
-            [f"The {stale}.", "Prices and positions on screen may be out of date.",
-             "Trade anyway?"],
-            confirm="trade anyway", danger=True, id="trade-anyway-modal",
-        )))
+        return bool(
+            await self.app.push_screen_wait(
+                ConfirmModal(
+                    "Data is stale",
+                    [
+                        f"The {stale}.",
+                        "Prices and positions on screen may be out of date.",
+                        "Trade anyway?",
+                    ],
+                    confirm="trade anyway",
+                    danger=True,
+                    id="trade-anyway-modal",
+                )
+            )
+        )
 
     def _blocked(self) -> bool:
         reason = self.service.trading_blocked()
@@ -500,8 +530,9 @@ class DeskScreen(Screen[None]):
             f"Amount   {order.amount}  (filled {order.filled})",
         ]
         if not await self.app.push_screen_wait(
-            ConfirmModal(f"Cancel order #{order.id}", lines, confirm="cancel the order",
-                         id="cancel-modal")
+            ConfirmModal(
+                f"Cancel order #{order.id}", lines, confirm="cancel the order", id="cancel-modal"
+            )
         ):
             return
         try:
@@ -556,19 +587,28 @@ class DeskScreen(Screen[None]):
         lines = [
             f"Hedge mode is {'off' if enable else 'on'}.",
             "On: separate LONG and SHORT positions per market (orders need a position side)."
-            if enable else "Off: one net position per market.",
+            if enable
+            else "Off: one net position per market.",
             "The exchange refuses the change while positions or orders are open.",
         ]
         if not await self.app.push_screen_wait(
-            ConfirmModal(f"Turn hedge mode {word}", lines, confirm=f"turn it {word.lower()}",
-                         id="hedge-modal")
+            ConfirmModal(
+                f"Turn hedge mode {word}",
+                lines,
+                confirm=f"turn it {word.lower()}",
+                id="hedge-modal",
+            )
         ):
             return
         try:
             value = await self.service.set_hedge_mode(enable)
         except CommandError as exc:
-            self.notify(f"Exchange refused: {exc}", title="Hedge mode unchanged",
-                        severity="error", timeout=10)
+            self.notify(
+                f"Exchange refused: {exc}",
+                title="Hedge mode unchanged",
+                severity="error",
+                timeout=10,
+            )
             return
         self.notify(f"Hedge mode {'on' if value else 'off'}", title="Hedge mode")
         self.dirty.add("settings")
@@ -577,7 +617,11 @@ class DeskScreen(Screen[None]):
 
     def action_history(self) -> None:
         position = self.selected_position()
-        self.app.push_screen(HistoryScreen(self.service, position.market if position else None))
+        self.app.push_screen(
+            HistoryScreen(
+                self.service, position.market if position else None, show_times=self.show_ages
+            )
+        )
 
     def action_help(self) -> None:
         rows = self._help_rows() if self._help_rows else []
@@ -593,8 +637,11 @@ class DeskScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             error = event.worker.error
-            self.notify(f"{type(error).__name__}: {error}", title=f"{event.worker.group} failed",
-                        severity="error")
+            self.notify(
+                f"{type(error).__name__}: {error}",
+                title=f"{event.worker.group} failed",
+                severity="error",
+            )
             if event.worker.group == "orders":
                 for form in self.entry.forms:
                     if form.in_flight:

@@ -22,8 +22,9 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="help-dialog") as dialog:
             dialog.border_title = "Keys"
-            table: DataTable[str] = DataTable(id="help-table", cursor_type="row",
-                                              zebra_stripes=True)
+            table: DataTable[str] = DataTable(
+                id="help-table", cursor_type="row", zebra_stripes=True
+            )
             yield table
             yield Label(
                 "Single-letter keys work from every pane except inside a text field; "
@@ -34,8 +35,8 @@ class HelpScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one("#help-table", DataTable)
-        table.add_column("Key", key="key", width=16)
-        table.add_column("Action", key="action", width=40)
+        table.add_column("Key", key="key", width=14)
+        table.add_column("Action", key="action", width=52)
         for keys, description, binding_id in self._rows:
             table.add_row(keys, description, key=binding_id)
         table.focus()

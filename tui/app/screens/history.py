@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 ALL = "__all__"
 
 
-def when(ts: Decimal | None) -> str:
+def when(ts: Decimal | None, show: bool = True) -> str:
     if ts is None:
         return DASH
+    if not show:
+        return "(hidden)"
     return datetime.fromtimestamp(int(ts), tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -36,18 +38,26 @@ class HistoryScreen(Screen[None]):
         Binding("r", "reload", "Reload", id="history.reload"),
     ]
 
-    def __init__(self, service: TradingService, market: str | None = None) -> None:
+    def __init__(
+        self, service: TradingService, market: str | None = None, *, show_times: bool = True
+    ) -> None:
         super().__init__(id="history-screen")
         self.service = service
         self.market = market
+        self.show_times = show_times
         self.loaded = 0  # how many loads completed (tests wait on it)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="history-filter"):
             yield Label("Market ", classes="field-label")
             options = [("All markets", ALL)] + [(m, m) for m in sorted(self.service.markets)]
-            yield Select(options, id="history-market", value=self.market or ALL,
-                         allow_blank=False, compact=True)
+            yield Select(
+                options,
+                id="history-market",
+                value=self.market or ALL,
+                allow_blank=False,
+                compact=True,
+            )
             yield Label("", id="history-status")
         with Vertical(id="history-positions-pane", classes="pane") as pane:
             pane.border_title = "Positions history"
@@ -60,16 +70,26 @@ class HistoryScreen(Screen[None]):
     def on_mount(self) -> None:
         positions = self.query_one("#history-positions", DataTable)
         for key, label, width in (
-            ("time", "Time (UTC)", 19), ("market", "Market", 9), ("id", "Pos", 6),
-            ("side", "Side", 5), ("amount", "Amount", 10), ("entry", "Entry", 10),
-            ("trade", "Trade px", 10), ("pnl", "Realized", 10), ("fee", "Fee", 8),
+            ("time", "Time (UTC)", 19),
+            ("market", "Market", 9),
+            ("id", "Pos", 6),
+            ("side", "Side", 5),
+            ("amount", "Amount", 10),
+            ("entry", "Entry", 10),
+            ("trade", "Trade px", 10),
+            ("pnl", "Realized", 10),
+            ("fee", "Fee", 8),
             ("state", "State", 11),
         ):
             positions.add_column(label, key=key, width=width)
         funding = self.query_one("#history-funding", DataTable)
         for key, label, width in (
-            ("time", "Time (UTC)", 19), ("market", "Market", 9), ("rate", "Rate", 10),
-            ("amount", "Paid", 10), ("position", "Position", 10), ("price", "Price", 10),
+            ("time", "Time (UTC)", 19),
+            ("market", "Market", 9),
+            ("rate", "Rate", 10),
+            ("amount", "Paid", 10),
+            ("position", "Position", 10),
+            ("price", "Price", 10),
         ):
             funding.add_column(label, key=key, width=width)
         positions.focus()
@@ -114,9 +134,17 @@ class HistoryScreen(Screen[None]):
         for i, e in enumerate(events):
             state = e.liquidation_state.value if e.liquidation_state else ""
             table.add_row(
-                when(e.modify_time or e.open_time), e.market, str(e.position_id), e.side.lower(),
-                fmt(e.amount), fmt(e.base_price), fmt(e.trade_price), signed(e.realized_pnl),
-                fmt(e.trade_fee), state, key=f"{e.position_id}-{i}",
+                when(e.modify_time or e.open_time, self.show_times),
+                e.market,
+                str(e.position_id),
+                e.side.lower(),
+                fmt(e.amount),
+                fmt(e.base_price),
+                fmt(e.trade_price),
+                signed(e.realized_pnl),
+                fmt(e.trade_fee),
+                state,
+                key=f"{e.position_id}-{i}",
             )
 
     def _fill_funding(self, payments: list[FundingPayment]) -> None:
@@ -124,7 +152,14 @@ class HistoryScreen(Screen[None]):
         table.clear()
         for i, p in enumerate(payments):
             table.add_row(
-                when(p.funding_time / 1000 if p.funding_time > 10**11 else p.funding_time),
-                p.market, fmt(p.funding_rate), signed(p.funding_amount), fmt(p.position_amount),
-                fmt(p.settlement_price), key=str(i),
+                when(
+                    p.funding_time / 1000 if p.funding_time > 10**11 else p.funding_time,
+                    self.show_times,
+                ),
+                p.market,
+                fmt(p.funding_rate),
+                signed(p.funding_amount),
+                fmt(p.position_amount),
+                fmt(p.settlement_price),
+                key=str(i),
             )

@@ -31,8 +31,15 @@ class ConfirmModal(ModalScreen[bool]):
 
     BINDINGS = CONFIRM_BINDINGS
 
-    def __init__(self, title: str, lines: list[str], *, confirm: str = "Confirm",
-                 danger: bool = False, id: str | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        lines: list[str],
+        *,
+        confirm: str = "Confirm",
+        danger: bool = False,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes="confirm-modal")
         self._title = title
         self._lines = lines
@@ -44,8 +51,9 @@ class ConfirmModal(ModalScreen[bool]):
             dialog.border_title = self._title
             for line in self._lines:
                 yield Static(line, classes="dialog-line", markup=False)
-            yield Label(f"[b]y[/b]/enter {self._confirm}    [b]n[/b]/escape cancel",
-                        classes="dialog-keys")
+            yield Label(
+                f"[b]y[/b]/enter {self._confirm}    [b]n[/b]/escape cancel", classes="dialog-keys"
+            )
 
     def action_confirm(self) -> None:
         self.dismiss(True)
@@ -108,11 +116,16 @@ class CloseModal(ModalScreen[Decimal | None]):
             yield Static("", id="close-details", classes="dialog-line", markup=False)
             with Horizontal(id="close-choices"):
                 for i, pct in enumerate(CLOSE_CHOICES):
-                    yield Label(f" {i + 1 if i < 2 else 3}: {pct}% ", id=f"choice-{int(pct)}",
-                                classes="close-choice")
+                    yield Label(
+                        f" {i + 1 if i < 2 else 3}: {pct}% ",
+                        id=f"choice-{int(pct)}",
+                        classes="close-choice",
+                    )
             yield Static("", id="close-effect", classes="dialog-line", markup=False)
-            yield Label("[b]1[/b]/[b]2[/b]/[b]3[/b] amount   [b]y[/b]/enter close   "
-                        "[b]n[/b]/escape cancel", classes="dialog-keys")
+            yield Label(
+                "[b]1[/b]/[b]2[/b]/[b]3[/b] amount   [b]y[/b]/enter close   [b]n[/b]/escape cancel",
+                classes="dialog-keys",
+            )
 
     def on_mount(self) -> None:
         self._render_choice()
@@ -138,8 +151,7 @@ class CloseModal(ModalScreen[Decimal | None]):
             f"Est. PnL {signed(est)} {t.quote}"
         )
         for pct in CLOSE_CHOICES:
-            self.query_one(f"#choice-{int(pct)}", Label).set_class(pct == self.percent,
-                                                                    "-selected")
+            self.query_one(f"#choice-{int(pct)}", Label).set_class(pct == self.percent, "-selected")
 
     def action_choose(self, index: int) -> None:
         self.choice = index
@@ -173,8 +185,9 @@ class CloseAllModal(ModalScreen[bool]):
             dialog.border_title = "Close ALL positions"
             for line in self._lines:
                 yield Static(line, classes="dialog-line", markup=False)
-            yield Label("Type CLOSE and press enter to close everything at market.",
-                        classes="dialog-line")
+            yield Label(
+                "Type CLOSE and press enter to close everything at market.", classes="dialog-line"
+            )
             yield Input(id="close-all-word", placeholder="CLOSE", compact=True)
             yield Label("", id="close-all-error", classes="field-error")
             yield Label("[b]escape[/b] cancel", classes="dialog-keys")
@@ -215,18 +228,21 @@ class LeverageModal(ModalScreen[int | None]):
             dialog.border_title = "Set leverage"
             yield Static(
                 f"Account leverage is {self._current}x (applies to margin and futures).\n"
-                f"Allowed for {self._product_label}: "
-                + ", ".join(f"{x}x" for x in self._allowed),
+                f"Allowed for {self._product_label}: " + ", ".join(f"{x}x" for x in self._allowed),
                 classes="dialog-line",
                 markup=False,
             )
             yield OptionList(
-                *[Option(f"{x}x" + ("  (current)" if x == self._current else ""), id=str(x))
-                  for x in self._allowed],
+                *[
+                    Option(f"{x}x" + ("  (current)" if x == self._current else ""), id=str(x))
+                    for x in self._allowed
+                ],
                 id="leverage-options",
             )
-            yield Label("up/down choose   [b]enter[/b]/[b]y[/b] set   [b]n[/b]/escape cancel",
-                        classes="dialog-keys")
+            yield Label(
+                "up/down choose   [b]enter[/b]/[b]y[/b] set   [b]n[/b]/escape cancel",
+                classes="dialog-keys",
+            )
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

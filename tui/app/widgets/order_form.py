@@ -41,7 +41,11 @@ PRICE_FIELDS: dict[OrderType, dict[str, str]] = {
     OrderType.MARKET: {},
     OrderType.STOP_LIMIT: {"price": "Limit", "activation_price": "Trigger"},
     OrderType.TRIGGER_MARKET: {"activation_price": "Trigger"},
-    OrderType.OCO: {"price": "TP price", "activation_price": "Stop", "stop_limit_price": "Stop lim"},
+    OrderType.OCO: {
+        "price": "TP price",
+        "activation_price": "Stop",
+        "stop_limit_price": "Stop lim",
+    },
 }
 PRICE_INPUTS = ("price", "activation_price", "stop_limit_price")
 #: Errors that belong to no single input are shown on one general line.
@@ -120,8 +124,13 @@ class OrderForm(Vertical):
         )
         yield from self._row(
             "Side",
-            Select([("buy", "buy"), ("sell", "sell")], id="side", value="buy",
-                   allow_blank=False, compact=True),
+            Select(
+                [("buy", "buy"), ("sell", "sell")],
+                id="side",
+                value="buy",
+                allow_blank=False,
+                compact=True,
+            ),
             "side",
         )
         yield from self._row(
@@ -129,17 +138,24 @@ class OrderForm(Vertical):
             Select(TYPE_OPTIONS, id="type", value=OrderType.LIMIT, allow_blank=False, compact=True),
             "type",
         )
-        yield from self._row("Amount", Input(id="amount", compact=True, placeholder="amount"),
-                             "amount")
+        yield from self._row(
+            "Amount", Input(id="amount", compact=True, placeholder="amount"), "amount"
+        )
         yield from self._row("Price", Input(id="price", compact=True), "price")
-        yield from self._row("Trigger", Input(id="activation_price", compact=True),
-                             "activation_price")
-        yield from self._row("Stop lim", Input(id="stop_limit_price", compact=True),
-                             "stop_limit_price")
+        yield from self._row(
+            "Trigger", Input(id="activation_price", compact=True), "activation_price"
+        )
+        yield from self._row(
+            "Stop lim", Input(id="stop_limit_price", compact=True), "stop_limit_price"
+        )
         yield from self._row(
             "Pos side",
-            Select([("LONG", "LONG"), ("SHORT", "SHORT")], id="position_side", compact=True,
-                   prompt="LONG/SHORT"),
+            Select(
+                [("LONG", "LONG"), ("SHORT", "SHORT")],
+                id="position_side",
+                compact=True,
+                prompt="LONG/SHORT",
+            ),
             "position_side",
         )
         yield Label("", classes="field-error", id="err-general")
@@ -371,10 +387,13 @@ class OrderEntry(Vertical):
     def compose(self) -> ComposeResult:
         with TabbedContent(id="product-tabs", initial="tab-margin"):
             with TabPane("Margin", id="tab-margin"):
-                yield OrderForm(self.service, Product.MARGIN, id="form-margin", classes="order-form")
+                yield OrderForm(
+                    self.service, Product.MARGIN, id="form-margin", classes="order-form"
+                )
             with TabPane("Futures", id="tab-futures"):
-                yield OrderForm(self.service, Product.FUTURES, id="form-futures",
-                                classes="order-form")
+                yield OrderForm(
+                    self.service, Product.FUTURES, id="form-futures", classes="order-form"
+                )
 
     def on_mount(self) -> None:
         # m / f switch tabs; keep the tab strip out of the tab-key focus cycle

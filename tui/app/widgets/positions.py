@@ -41,7 +41,9 @@ def position_cells(
     return (
         Cell(pos.market, market_tone),
         Cell(PRODUCT_SHORT.get(product, "?") if product else DASH),
-        Cell(pos.direction.value, "text-success" if pos.direction.value == "long" else "text-error"),
+        Cell(
+            pos.direction.value, "text-success" if pos.direction.value == "long" else "text-error"
+        ),
         Cell(amount(pos.size, ap)),
         Cell(money(pos.base_price, pp)),
         Cell(money(mark, pp)),

@@ -42,8 +42,11 @@ class KeyedTable(DataTable[Text]):
 
     def on_mount(self) -> None:
         for col in self.COLUMNS:
-            self.add_column(Text(col.label, justify="right" if col.numeric else "left"),
-                            key=col.key, width=col.width)
+            self.add_column(
+                Text(col.label, justify="right" if col.numeric else "left"),
+                key=col.key,
+                width=col.width,
+            )
         self._refresh_tones()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._retheme())
 
@@ -73,8 +76,9 @@ class KeyedTable(DataTable[Text]):
                 new = tuple(cells)
                 old = self._cells.get(key)
                 if old is None:
-                    self.add_row(*(self._render(c, col) for c, col in zip(new, self.COLUMNS)),
-                                 key=key)
+                    self.add_row(
+                        *(self._render(c, col) for c, col in zip(new, self.COLUMNS)), key=key
+                    )
                     changed = True
                 else:
                     for col, before, after in zip(self.COLUMNS, old, new):
@@ -119,8 +123,13 @@ class KeyedTable(DataTable[Text]):
             style = self._tones.get(tone, "")
             if bold:
                 style = f"bold {style}".strip()
-        return Text(cell.text, style=style, justify="right" if col.numeric else "left",
-                    no_wrap=True, overflow="ellipsis")
+        return Text(
+            cell.text,
+            style=style,
+            justify="right" if col.numeric else "left",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
 
     def _retheme(self) -> None:
         self._refresh_tones()

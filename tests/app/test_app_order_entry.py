@@ -1,0 +1,142 @@
+"""Order entry from the keyboard, on both tabs, for every order type, against the sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Label
+
+from tui.app.main_app import CollateralApp
+from tui.domain.models import OrderType, Product
+
+from .conftest import ready, settle, wait_for
+
+TYPE_INDEX = {
+    OrderType.LIMIT: 0,
+    OrderType.MARKET: 1,
+    OrderType.STOP_LIMIT: 2,
+    OrderType.TRIGGER_MARKET: 3,
+    OrderType.OCO: 4,
+}
+MARKET = {Product.MARGIN: "BTC_USDT", Product.FUTURES: "BTC_PERP"}
+# Static sandbox prices: BTC_USDT 65000, BTC_PERP 65010. Buy-side levels that rest.
+FIELDS: dict[OrderType, dict[str, str]] = {
+    OrderType.LIMIT: {"price": "60000"},
+    OrderType.MARKET: {},
+    OrderType.STOP_LIMIT: {"price": "66100", "activation_price": "66000"},
+    OrderType.TRIGGER_MARKET: {"activation_price": "66000"},
+    OrderType.OCO: {"price": "60000", "activation_price": "66000", "stop_limit_price": "66100"},
+}
+ENGINE_TYPE = {
+    OrderType.LIMIT: "limit",
+    OrderType.STOP_LIMIT: "stop limit",
+    OrderType.TRIGGER_MARKET: "stop market",
+}
+
+
+async def pick(pilot: Pilot[Any], steps: int) -> None:
+    """Open the focused Select, move ``steps`` down, choose."""
+    await pilot.press("enter")
+    await pilot.pause()
+    for _ in range(steps):
+        await pilot.press("down")
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def fill_form(
+    pilot: Pilot[Any], product: Product, order_type: OrderType, amount: str, fields: dict[str, str]
+) -> None:
+    await pilot.press("f" if product is Product.FUTURES else "m")
+    await pilot.press("o")  # focus lands on the amount field
+    await pilot.pause()
+    app = pilot.app
+    assert isinstance(app.focused, Input) and app.focused.id == "amount"
+    await pilot.press("shift+tab")  # -> type
+    assert app.focused is not None and app.focused.id == "type"
+    await pick(pilot, TYPE_INDEX[order_type])
+    await pilot.press("tab")  # -> amount
+    await pilot.press(*amount)
+    for name in ("price", "activation_price", "stop_limit_price"):
+        if name in fields:
+            await pilot.press("tab")
+            assert app.focused is not None and app.focused.id == name, app.focused
+            await pilot.press(*fields[name])
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("product", [Product.MARGIN, Product.FUTURES])
+@pytest.mark.parametrize("order_type", list(OrderType))
+async def test_place_each_order_type_from_the_form(
+    app: CollateralApp, sandbox: Any, product: Product, order_type: OrderType
+) -> None:
+    engine = sandbox.engine
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await fill_form(pilot, product, order_type, "0.001", FIELDS[order_type])
+        form = screen.entry.active_form
+        assert form.product is product
+        assert form.errors == {}, form.errors
+        await pilot.press("enter")
+        market = MARKET[product]
+        if order_type is OrderType.MARKET:
+            await wait_for(pilot, lambda: len(engine.positions) == 1, "position in the sandbox")
+            (pos,) = engine.positions.values()
+            assert pos.market == market and pos.direction == "long"
+            await wait_for(
+                pilot, lambda: screen.positions_table.row_count == 1, "position row on screen"
+            )
+        else:
+            expected = 2 if order_type is OrderType.OCO else 1
+            await wait_for(pilot, lambda: len(engine.orders) == expected, "orders in the sandbox")
+            orders = list(engine.orders.values())
+            assert all(o.market == market and o.side == "buy" for o in orders)
+            if order_type is OrderType.OCO:
+                assert all(o.oco_id is not None for o in orders)
+            else:
+                assert orders[0].type == ENGINE_TYPE[order_type]
+            await wait_for(
+                pilot, lambda: screen.orders_table.row_count == expected, "order rows on screen"
+            )
+        await wait_for(pilot, lambda: not form.in_flight, "order done")
+        status = str(form.query_one("#form-status", Label).content)
+        assert status.startswith("Placed"), status
+
+
+async def test_bad_input_is_refused_next_to_the_field_and_nothing_is_sent(
+    app: CollateralApp, sandbox: Any
+) -> None:
+    engine = sandbox.engine
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("o", *"abc")
+        form = screen.entry.active_form
+        error = form.query_one("#err-amount", Label)
+        assert error.display and "must be a number" in str(error.content)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Not sent" in str(form.query_one("#form-status", Label).content)
+        # too many decimals for the market, then too small: refused as well
+        await pilot.press(*["backspace"] * 3, *"0.0000001", "enter")
+        await settle(pilot)
+        assert "multiple of" in str(form.query_one("#err-amount", Label).content)
+        assert engine.orders == {} and engine.positions == {}
+        assert engine.finished == []
+
+
+async def test_hedge_mode_shows_position_side_and_requires_it(
+    app: CollateralApp, sandbox: Any
+) -> None:
+    sandbox.engine.hedge_mode = True  # the account is already in hedge mode
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await wait_for(pilot, lambda: app.service.hedge_mode, "hedge mode loaded")
+        await settle(pilot)
+        form = screen.entry.active_form
+        assert form.query_one("#row-position_side").display
+        await pilot.press("o", *"0.001", "tab", *"60000", "enter")
+        await settle(pilot)
+        assert "LONG or SHORT" in str(form.query_one("#err-position_side", Label).content)
+        assert sandbox.engine.orders == {}

@@ -1,0 +1,137 @@
+"""Startup, keys, help, palette, history, styles location."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Static
+
+from tui.app import paths
+from tui.app.main_app import CollateralApp
+from tui.app.screens.desk import DESK_BINDINGS
+from tui.app.screens.error import StartErrorScreen
+from tui.app.screens.help import HelpScreen
+from tui.app.screens.history import HistoryScreen
+from tui.app.screens.modals import CloseModal
+from tui.domain.models import Side
+
+from .conftest import make_app, make_service, open_position, ready, sandbox_config, settle, wait_for
+
+
+def test_stylesheets_are_found_in_the_checkout() -> None:
+    folder = paths.styles_dir()
+    assert folder == Path(paths.__file__).resolve().parents[2] / "styles"
+    assert all(p.is_file() for p in paths.css_paths())
+    assert [p.name for p in CollateralApp.CSS_PATH] == list(paths.STYLESHEETS)  # type: ignore[union-attr]
+
+
+async def test_unreachable_endpoint_shows_the_error_screen(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    service = make_service(
+        f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws", sandbox_config(), tmp_path
+    )
+    app = make_app(service)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, StartErrorScreen), "error screen", timeout=20
+        )
+        message = str(app.screen.query_one("#start-error-message", Static).content)
+        assert message and app.start_error == message
+        assert "demo-secret" not in message
+        await pilot.press("q")
+        await settle(pilot)
+    assert app.return_code == 1
+
+
+async def test_focus_starts_on_positions_and_keys_move_between_panes(
+    app: CollateralApp, sandbox: Any
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        assert app.focused is screen.positions_table
+        await pilot.press("tab")
+        assert screen.current_pane() == "entry"
+        await pilot.press("r")
+        assert app.focused is screen.orders_table
+        await pilot.press("tab")
+        assert app.focused is screen.positions_table
+        await pilot.press("shift+tab")
+        assert app.focused is screen.orders_table
+        await pilot.press("o")
+        assert app.focused is not None and app.focused.id == "amount"
+        await pilot.press("c", "x")  # letters go into the text field, not to actions
+        assert app.focused.value == "cx"  # type: ignore[attr-defined]
+        assert app.screen is screen
+        await pilot.press("escape")
+        assert app.focused is screen.positions_table
+        await pilot.press("f")
+        assert screen.entry.active_form.id == "form-futures"
+        await pilot.press("m")
+        assert screen.entry.active_form.id == "form-margin"
+
+
+async def test_help_lists_every_binding(app: CollateralApp, sandbox: Any) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help screen")
+        table = app.screen.query_one("#help-table", DataTable)
+        keys = {str(row_key.value) for row_key in table.rows}
+        assert {b.id for b in DESK_BINDINGS} <= keys
+        assert {"app.quit", "app.command_palette"} <= keys
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_user_keymap_remaps_by_binding_id(sandbox: Any, tmp_path: Path) -> None:
+    service = make_service(sandbox.rest_url, sandbox.ws_url, sandbox_config(), tmp_path)
+    app = make_app(service, keymap={"desk.close": "k"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await open_position(app, "BTC_PERP", Side.BUY, "0.002")
+        await wait_for(pilot, lambda: screen.positions_table.row_count == 1, "position row")
+        await pilot.press("c")
+        await settle(pilot)
+        assert app.screen is screen  # c no longer closes
+        await pilot.press("k")
+        await wait_for(pilot, lambda: isinstance(app.screen, CloseModal), "close dialog")
+        await pilot.press("escape")
+
+
+async def test_command_palette_lists_desk_actions(app: CollateralApp, sandbox: Any) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
+        await pilot.press(*"hedge")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        # the palette ran the desk's toggle-hedge action: its confirmation is up
+        await wait_for(pilot, lambda: app.screen.id == "hedge-modal", "hedge confirmation")
+        await pilot.press("n")
+
+
+async def test_history_screen_shows_closed_positions(app: CollateralApp, sandbox: Any) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await open_position(app, "BTC_PERP", Side.BUY, "0.002")
+        await wait_for(pilot, lambda: screen.positions_table.row_count == 1, "position row")
+        await app.service.close_position(next(iter(app.service.positions)))
+        await pilot.press("H")
+        await wait_for(pilot, lambda: isinstance(app.screen, HistoryScreen), "history screen")
+        history = app.screen
+        assert isinstance(history, HistoryScreen)
+        await wait_for(pilot, lambda: history.loaded >= 1, "history loaded")
+        table = history.query_one("#history-positions", DataTable)
+        assert table.row_count >= 2  # the open and the close
+        markets = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert markets == {"BTC_PERP"}
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
