@@ -28,6 +28,27 @@ def test_stylesheets_are_found_in_the_checkout() -> None:
     assert [p.name for p in CollateralApp.CSS_PATH] == list(paths.STYLESHEETS)  # type: ignore[union-attr]
 
 
+def test_stylesheets_are_found_in_the_installed_layout(tmp_path: Path) -> None:
+    """Installed, hatch force-include puts styles/ at tui/styles: the app must find it there."""
+    import shutil
+    import subprocess
+    import sys
+
+    repo = Path(paths.__file__).resolve().parents[2]
+    site = tmp_path / "site"
+    shutil.copytree(repo / "tui", site / "tui", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(repo / "styles", site / "tui" / "styles")
+    code = (
+        "from tui.app.main_app import CollateralApp; "
+        "print(CollateralApp.CSS_PATH[0].parent)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(site)},
+        capture_output=True, text=True, timeout=60, check=True,
+    ).stdout.strip()
+    assert Path(out) == site / "tui" / "styles"
+
+
 async def test_unreachable_endpoint_shows_the_error_screen(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
