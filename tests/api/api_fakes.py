@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 KEY = "test-key-4f1c2b9a"
 SECRET = "test-secret-9d8e7f6a5b"
@@ -163,3 +163,145 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+# =============================================================================== WebSocket
+
+
+def ws_position(pid: int = 1, market: str = "BTC_PERP", amount: str = "-0.01") -> dict[str, Any]:
+    return {
+        "id": pid, "market": market, "ctime": 1704067200, "mtime": 1704067200,
+        "amount": amount, "amount_in_money": "600", "base_price": "60000", "pnl": "-0.47",
+        "liq_price": "65000", "liq_stage": None, "unrealized_funding": "0", "funding": "0",
+        "margin": "23.8", "free_margin": "999932.92", "realized_pnl": "0", "position_side": "BOTH",
+    }
+
+
+class FakeWsServer:
+    """A WhiteBIT-shaped WebSocket endpoint on loopback (aiohttp), scriptable per test.
+
+    Speaks the documented protocol: ``authorize`` with a token, ``*_subscribe`` replaces the
+    channel's list, JSON ``ping`` -> ``{"id":0,"result":"pong"}``, and pushes a full
+    positionsMargin snapshot and lastprice updates every ``push_interval`` to subscribers.
+    Protocol-level ping frames are recorded (autoping off) so tests can assert none are sent.
+    """
+
+    def __init__(self, *, push_interval: float = 0.05, valid_tokens: set[str] | None = None) -> None:
+        self.push_interval = push_interval
+        self.valid_tokens = valid_tokens  # None = accept any token
+        self.answer_pings = True
+        self.push_positions = True
+        self.push_prices = True
+        self.positions: list[dict[str, Any]] = [ws_position()]
+        self.prices: dict[str, str] = {"BTC_PERP": "60000.5", "ETH_PERP": "3000.25"}
+        self.connections = 0
+        self.tokens_seen: list[str] = []
+        self.messages: list[dict[str, Any]] = []  # every JSON request received
+        self.protocol_pings = 0
+        self.sockets: set[web.WebSocketResponse] = set()
+        self.port = 0
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    def requests(self, method: str) -> list[dict[str, Any]]:
+        return [m for m in self.messages if m.get("method") == method]
+
+    async def start(self, port: int = 0) -> None:
+        app = web.Application()
+        app.router.add_get("/ws", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"ws://127.0.0.1:{self.port}/ws"
+
+    async def stop(self) -> None:
+        for ws in list(self.sockets):
+            await ws.close(code=1001, message=b"going away")
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def send_raw(self, data: str | bytes) -> None:
+        for ws in list(self.sockets):
+            if isinstance(data, bytes):
+                await ws.send_bytes(data)
+            else:
+                await ws.send_str(data)
+
+    async def _handle(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=False, max_msg_size=0)
+        await ws.prepare(request)
+        self.connections += 1
+        self.sockets.add(ws)
+        state: dict[str, Any] = {"auth": False, "positions": False, "prices": [], "orders": []}
+        pusher = asyncio.create_task(self._push(ws, state))
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.PING:
+                    self.protocol_pings += 1
+                    continue
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                try:
+                    req = json.loads(msg.data)
+                except ValueError:
+                    await ws.close()  # like WhiteBIT: invalid JSON closes the connection
+                    break
+                self.messages.append(req)
+                await self._answer(ws, state, req)
+        finally:
+            pusher.cancel()
+            self.sockets.discard(ws)
+        return ws
+
+    async def _answer(self, ws: web.WebSocketResponse, state: dict[str, Any], req: dict[str, Any]) -> None:
+        rid, method, params = req.get("id"), req.get("method"), req.get("params") or []
+        ok = {"id": rid, "result": {"status": "success"}, "error": None}
+        if method == "ping":
+            if self.answer_pings:
+                await ws.send_str(json.dumps({"id": rid, "result": "pong", "error": None}))
+        elif method == "authorize":
+            token = params[0] if params else ""
+            self.tokens_seen.append(token)
+            if self.valid_tokens is not None and token not in self.valid_tokens:
+                await ws.send_str(json.dumps({"id": rid, "result": None,
+                                              "error": {"code": 1, "message": "invalid argument"}}))
+            else:
+                state["auth"] = True
+                await ws.send_str(json.dumps(ok))
+        elif method in ("positionsMargin_subscribe", "ordersPending_subscribe"):
+            if not state["auth"]:
+                await ws.send_str(json.dumps({"id": rid, "result": None,
+                                              "error": {"code": 6, "message": "require authentication"}}))
+                return
+            key = "positions" if method.startswith("positions") else "orders"
+            state[key] = True if key == "positions" else list(params)
+            await ws.send_str(json.dumps(ok))
+        elif method == "lastprice_subscribe":
+            state["prices"] = list(params)
+            await ws.send_str(json.dumps(ok))
+        elif method == "lastprice_unsubscribe":
+            state["prices"] = []
+            await ws.send_str(json.dumps(ok))
+        else:
+            await ws.send_str(json.dumps({"id": rid, "result": None,
+                                          "error": {"code": 4, "message": "method not found"}}))
+
+    async def _push(self, ws: web.WebSocketResponse, state: dict[str, Any]) -> None:
+        while not ws.closed:
+            await asyncio.sleep(self.push_interval)
+            try:
+                if state["positions"] and self.push_positions:
+                    await ws.send_str(json.dumps({
+                        "id": None, "method": "positionsMargin_update",
+                        "params": {"total": len(self.positions), "records": self.positions}}))
+                if self.push_prices:
+                    for market in state["prices"]:
+                        if market in self.prices:
+                            await ws.send_str(json.dumps({
+                                "id": None, "method": "lastprice_update",
+                                "params": [market, self.prices[market]]}))
+            except (ConnectionError, RuntimeError):
+                return
