@@ -1,0 +1,132 @@
+"""WhiteBIT private-request authentication, exactly as the exchange checks it.
+
+- ``X-TXC-APIKEY`` names the key; ``X-TXC-SIGNATURE`` is the lowercase hex HMAC-SHA512 of the
+  ``X-TXC-PAYLOAD`` *string* (the base64 text) keyed with the secret; ``X-TXC-PAYLOAD`` must be
+  the base64 of the exact body bytes. Unknown key / bad signature -> 401 code 10; payload that is
+  not the body -> 400 code 9 "Invalid payload.". Any JSON formatting is accepted (the quickstart's
+  spaced ``json.dumps`` too) because only payload == body is compared.
+- The body is a JSON object with ``request`` == the URL path and ``nonce`` (an integer or a
+  decimal string). Without ``nonceWindow`` the nonce must be strictly greater than the last one
+  used with the key, else HTTP 429 ``{"code":0,"errors":{},"message":"Too many requests."}``.
+  With ``nonceWindow: true`` it must be a Unix-ms timestamp within +-5 s of server time and not
+  seen before (429 otherwise). Every accepted nonce raises the key's high-water mark (decision:
+  the docs do not say whether windowed nonces count; counting them keeps one monotonic rule).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from . import errors
+
+NONCE_WINDOW_MS = 5000
+_NONCE_RE = re.compile(r"^[0-9]{1,30}$")
+
+
+def sign(secret: str, payload_b64: str) -> str:
+    return hmac.new(secret.encode(), payload_b64.encode(), hashlib.sha512).hexdigest()
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"invalid JSON constant {name}")
+
+
+def parse_json_object(body: bytes) -> dict[str, Any]:
+    """Parse a request body with Decimal floats; anything but a JSON object is invalid."""
+    try:
+        data = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError):
+        raise errors.invalid_payload() from None
+    if not isinstance(data, dict):
+        raise errors.invalid_payload()
+    return data
+
+
+class NonceBook:
+    """Per-key nonce state: the last (highest) nonce and recently seen windowed nonces."""
+
+    def __init__(self, last: Mapping[str, int] | None = None) -> None:
+        self.last: dict[str, int] = dict(last or {})
+        self._window_seen: dict[str, dict[int, int]] = {}
+
+    def check(self, key: str, nonce: int, window: bool, now_ms: int) -> None:
+        if window:
+            if nonce < now_ms - NONCE_WINDOW_MS:
+                raise errors.bad_nonce(
+                    "Your nonce is more than 5 seconds lesser than the current nonce"
+                )
+            if nonce > now_ms + NONCE_WINDOW_MS:
+                raise errors.bad_nonce()
+            seen = self._window_seen.setdefault(key, {})
+            for old in [n for n, at in seen.items() if at < now_ms - 2 * NONCE_WINDOW_MS]:
+                del seen[old]
+            if nonce in seen:
+                raise errors.bad_nonce()
+            seen[nonce] = now_ms
+        else:
+            last = self.last.get(key)
+            if last is not None and nonce <= last:
+                raise errors.bad_nonce()
+        self.last[key] = max(nonce, self.last.get(key, nonce))
+
+
+def parse_nonce(value: Any) -> int:
+    if isinstance(value, bool):
+        raise errors.ApiError(400, {"code": 0, "message": "Invalid nonce.", "errors": {}})
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and _NONCE_RE.match(value):
+        return int(value)
+    raise errors.ApiError(400, {"code": 0, "message": "Invalid nonce.", "errors": {}})
+
+
+def authenticate(
+    *,
+    path: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    keys: Mapping[str, str],
+    nonces: NonceBook,
+    now_ms: int,
+) -> tuple[str, dict[str, Any]]:
+    """Verify one private request; returns (api key, parsed body) or raises ``ApiError``."""
+    payload = headers.get("X-TXC-PAYLOAD", "")
+    if not payload:
+        raise errors.invalid_payload("Payload not provided.")
+    key = headers.get("X-TXC-APIKEY", "")
+    secret = keys.get(key) if key else None
+    signature = headers.get("X-TXC-SIGNATURE", "")
+    if secret is None or not signature:
+        raise errors.unauthorized()
+    if not hmac.compare_digest(sign(secret, payload), signature.strip().lower()):
+        raise errors.unauthorized()
+    try:
+        decoded = base64.b64decode(payload.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        raise errors.invalid_payload() from None
+    if decoded != body:
+        raise errors.invalid_payload()
+    data = parse_json_object(body)
+    request = data.get("request")
+    if request is None or request == "":
+        raise errors.ApiError(400, {"code": 0, "message": "Request not provided.", "errors": {}})
+    if request != path:
+        raise errors.invalid_payload(
+            errors={"request": ["The request field does not match the endpoint path."]}
+        )
+    if "nonce" not in data or data["nonce"] in (None, ""):
+        raise errors.ApiError(400, {"code": 0, "message": "Nonce not provided.", "errors": {}})
+    nonce = parse_nonce(data["nonce"])
+    window = data.get("nonceWindow", False)
+    if not isinstance(window, bool):
+        raise errors.ApiError(400, {"code": 0, "message": "Invalid nonceWindow.", "errors": {}})
+    nonces.check(key, nonce, window, now_ms)
+    return key, data

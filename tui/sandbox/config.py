@@ -1,0 +1,53 @@
+"""Sandbox configuration (see /work/notes/sandbox-contract.md)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+#: Fixed demo credentials: the sandbox is a paper exchange on loopback, the CLI prints them.
+DEMO_API_KEY = "demo-key"
+DEMO_API_SECRET = "demo-secret"
+
+Clock = Callable[[], "Decimal | float | int"]
+
+
+def _default_balances() -> dict[str, Decimal]:
+    return {"USDT": Decimal("10000")}
+
+
+def wall_clock() -> Decimal:
+    """Unix seconds as a Decimal with nanosecond resolution (no float on the way)."""
+    return Decimal(time.time_ns()) / Decimal(1_000_000_000)
+
+
+@dataclass
+class SandboxConfig:
+    host: str = "127.0.0.1"
+    port: int = 0  # 0 = pick a free port
+    api_key: str = DEMO_API_KEY
+    api_secret: str = DEMO_API_SECRET
+    balances: dict[str, Decimal] = field(default_factory=_default_balances)
+    static_prices: bool = False  # True freezes the random walk
+    seed: int = 1
+    state_path: Path | None = None  # None = in memory; a Path = SQLite state file
+    fresh: bool = False  # True = ignore/overwrite existing state
+    tick_interval: float = 1.0  # price walk / engine tick, seconds
+    push_interval: float = 1.0  # positionsMargin_update cadence per subscriber
+    funding_interval: float = 8 * 3600.0  # PERP funding period, seconds (WhiteBIT: 8 h)
+    interest_interval: float = 3600.0  # margin borrow interest accrual period, seconds (1 h)
+    ws_idle_timeout: float = 60.0  # close a WS connection after this long without a message
+    clock: Clock | None = None  # injectable time source -> unix seconds
+
+    def now(self) -> Decimal:
+        if self.clock is None:
+            return wall_clock()
+        value = self.clock()
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, int):
+            return Decimal(value)
+        return Decimal(str(value))  # a float clock: go through its shortest repr, not binary

@@ -1,0 +1,456 @@
+"""The sandbox server: aiohttp on one loopback port, REST under /api/v4, WebSocket at /ws.
+
+A thin layer: authentication (``auth``), handlers (``rest``), the WS protocol (``ws``) and
+background loops (price ticks, funding/interest timers, position pushes, persistence) around
+the synchronous ``Engine``. Any unexpected exception becomes HTTP 500
+``{"error":["Internal server error."]}``; no traceback ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import json
+import logging
+import secrets
+import threading
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+import tui
+
+from . import errors
+from .auth import NonceBook, authenticate, parse_json_object
+from .config import SandboxConfig
+from .engine import Engine, EngineOptions
+from .rest import PRIVATE, PUBLIC, Context, Params, PublicError
+from .store import StateStore
+from .wire import dumps, s
+from .ws import WsProtocol, WsSession
+
+log = logging.getLogger("tui.sandbox")
+
+NAME = "collateral-tui sandbox"
+TOKEN_TTL = Decimal(900)  # seconds a websocket_token stays valid for ``authorize``
+SAVE_PERIOD = 0.5  # seconds between state saves while something changed
+
+
+def json_response(body: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, text=dumps(body), content_type="application/json")
+
+
+def is_loopback(remote: str | None) -> bool:
+    if not remote:
+        return False
+    try:
+        address = ipaddress.ip_address(remote.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+@web.middleware
+async def _error_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except errors.ApiError as exc:
+        return json_response(exc.body, exc.status)
+    except PublicError as exc:
+        return json_response(exc.body, exc.status)
+    except web.HTTPException as exc:
+        if exc.status == 404:
+            return web.Response(status=404)  # WhiteBIT: unknown route -> empty 404
+        return web.Response(status=exc.status)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("sandbox: unexpected error on %s %s", request.method, request.path)
+        return json_response(errors.INTERNAL_ERROR_BODY, 500)
+
+
+class SandboxServer:
+    """``async with SandboxServer(cfg) as sb`` binds, starts the loops and exits cleanly."""
+
+    def __init__(self, config: SandboxConfig | None = None) -> None:
+        self.config = config or SandboxConfig()
+        cfg = self.config
+        self.store = StateStore(cfg.state_path, fresh=cfg.fresh) if cfg.state_path else None
+        self.engine = Engine(
+            clock=cfg.now,
+            balances=cfg.balances,
+            options=EngineOptions(
+                seed=cfg.seed,
+                static_prices=cfg.static_prices,
+                funding_interval=cfg.funding_interval,
+                interest_interval=cfg.interest_interval,
+            ),
+        )
+        nonces: dict[str, int] = {}
+        if self.store is not None:
+            saved = self.store.load("engine")
+            if saved is not None:
+                self.engine.load_state(saved)
+            nonces = self.store.load("nonces") or {}
+        self.nonces = NonceBook(nonces)
+        self.keys = {cfg.api_key: cfg.api_secret}
+        self._tokens: dict[str, Decimal] = {}
+        self.context = Context(engine=self.engine, new_ws_token=self._new_token)
+        self.protocol = WsProtocol(self.engine, self._check_token)
+        self._sessions: dict[web.WebSocketResponse, WsSession] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._dirty_nonces = False
+        self.app = self._build_app()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def _build_app(self) -> web.Application:
+        app = web.Application(middlewares=[_error_middleware], client_max_size=1024 * 1024)
+        for path in PRIVATE:
+            app.router.add_post(path, self._private)
+        for path, handler in PUBLIC.items():
+            app.router.add_get(path, self._public(handler))
+        app.router.add_get("/ws", self._websocket)
+        app.router.add_get("/sandbox/info", self._info)
+        app.router.add_post("/sandbox/price", self._set_price_endpoint)
+        return app
+
+    async def start(self) -> None:
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.config.host, self.config.port)
+        try:
+            await site.start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        address = runner.addresses[0]
+        self._port = int(address[1])
+        loops = [self._price_loop(), self._timer_loop(), self._push_loop(), self._save_loop()]
+        self._tasks = [asyncio.create_task(c) for c in loops]
+        log.info("sandbox listening on %s", self.rest_url)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        for ws in list(self._sessions):
+            with contextlib.suppress(Exception):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self._save(force=True)
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    async def __aenter__(self) -> SandboxServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the sandbox is not started")
+        return self._port
+
+    @property
+    def _url_host(self) -> str:
+        host = self.config.host
+        if host in ("", "0.0.0.0"):
+            return "127.0.0.1"
+        if host == "::":
+            return "[::1]"
+        return f"[{host}]" if ":" in host else host
+
+    @property
+    def rest_url(self) -> str:
+        return f"http://{self._url_host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self._url_host}:{self.port}/ws"
+
+    async def set_price(self, market: str, price: Decimal) -> None:
+        self.engine.set_price(market, Decimal(price))
+        await self._after_change(prices=[market])
+
+    # -- persistence ----------------------------------------------------------------------------
+    def _save(self, force: bool = False) -> None:
+        if self.store is None:
+            return
+        if not (force or self.engine.dirty or self._dirty_nonces):
+            return
+        try:
+            self.store.save({"engine": self.engine.to_state(), "nonces": self.nonces.last})
+        except Exception:
+            log.exception("sandbox: cannot save state to %s", self.store.path)
+            return
+        self.engine.dirty = False
+        self._dirty_nonces = False
+
+    # -- tokens ---------------------------------------------------------------------------------
+    def _new_token(self) -> str:
+        now = self.engine.now()
+        for token in [t for t, exp in self._tokens.items() if exp < now]:
+            del self._tokens[token]
+        token = secrets.token_urlsafe(24)
+        self._tokens[token] = now + TOKEN_TTL
+        return token
+
+    def _check_token(self, token: str) -> bool:
+        expiry = self._tokens.get(token)
+        return expiry is not None and expiry >= self.engine.now()
+
+    # -- HTTP handlers --------------------------------------------------------------------------
+    async def _private(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        now_ms = int(self.engine.now() * 1000)
+        _, data = authenticate(
+            path=request.path,
+            headers=request.headers,
+            body=body,
+            keys=self.keys,
+            nonces=self.nonces,
+            now_ms=now_ms,
+        )
+        self._dirty_nonces = True
+        handler = PRIVATE[request.path]
+        try:
+            result = handler(self.context, Params(data))
+        finally:
+            await self._after_change()
+        return json_response(result)
+
+    def _public(self, handler: Any) -> Any:
+        async def endpoint(request: web.Request) -> web.Response:
+            return json_response(handler(self.context, dict(request.query), dict(request.match_info)))
+
+        return endpoint
+
+    def _require_loopback(self, request: web.Request) -> None:
+        if not is_loopback(request.remote):
+            raise errors.ApiError(
+                403, {"code": 0, "message": "Sandbox control is available on loopback only."}
+            )
+
+    async def _info(self, request: web.Request) -> web.Response:
+        self._require_loopback(request)
+        return json_response({
+            "sandbox": True,
+            "name": NAME,
+            "version": tui.__version__,
+            "markets": list(self.engine.catalog),
+            "static_prices": self.engine.options.static_prices,
+        })
+
+    async def _set_price_endpoint(self, request: web.Request) -> web.Response:
+        self._require_loopback(request)
+        data = parse_json_object(await request.read())
+        p = Params(data)
+        market = p.str("market", required=True)
+        price = p.decimal("price", required=True, code=33)
+        assert market is not None and price is not None
+        self.engine.spec(market)
+        await self.set_price(market, price)
+        return json_response({"market": market, "price": s(self.engine.prices[market])})
+
+    # -- WebSocket ------------------------------------------------------------------------------
+    async def _websocket(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=1024 * 1024)
+        await ws.prepare(request)
+        session = WsSession()
+        self._sessions[ws] = session
+        idle = self.config.ws_idle_timeout
+        try:
+            while not ws.closed:
+                try:
+                    msg = await ws.receive(timeout=idle)
+                except asyncio.TimeoutError:
+                    await ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle timeout")
+                    break
+                if msg.type == WSMsgType.TEXT:
+                    try:
+                        message = json.loads(msg.data, parse_float=Decimal)
+                    except ValueError:
+                        message = None
+                    if not isinstance(message, dict):
+                        # WhiteBIT closes the connection at once on invalid JSON
+                        await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"invalid json")
+                        break
+                    try:
+                        reply = self.protocol.handle(session, message)
+                    except Exception:
+                        log.exception("sandbox: ws handler error")
+                        reply = {
+                            "id": message.get("id"),
+                            "result": None,
+                            "error": {"code": 2, "message": "internal error"},
+                        }
+                    await self._send(ws, reply)
+                    outbox, session.outbox = session.outbox, []
+                    for item in outbox:
+                        await self._send(ws, item)
+                elif msg.type == WSMsgType.BINARY:
+                    await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"invalid json")
+                    break
+                else:  # CLOSE / CLOSING / CLOSED / ERROR
+                    break
+        finally:
+            self._sessions.pop(ws, None)
+        return ws
+
+    async def _send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> None:
+        if ws.closed:
+            return
+        try:
+            await ws.send_str(dumps(message))
+        except (ConnectionError, RuntimeError):
+            self._sessions.pop(ws, None)
+
+    async def _broadcast(self, build: Any) -> None:
+        """Send ``build(session)`` (a message, a list of them, or None) to every connection."""
+        for ws, session in list(self._sessions.items()):
+            messages = build(session)
+            if messages is None:
+                continue
+            if isinstance(messages, dict):
+                messages = [messages]
+            for message in messages:
+                await self._send(ws, message)
+
+    async def _after_change(self, prices: list[str] | None = None) -> None:
+        events = self.engine.drain_events()
+        if events:
+            await self._broadcast(
+                lambda session: [m for e in events for m in self.protocol.event_pushes(session, e)]
+            )
+        if prices:
+            await self._broadcast(
+                lambda session: [
+                    self.protocol.lastprice_update(m) for m in prices if m in session.lastprice
+                ]
+            )
+
+    # -- background loops -----------------------------------------------------------------------
+    async def _guarded(self, period: float, step: Any) -> None:
+        while True:
+            await asyncio.sleep(period)
+            try:
+                await step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("sandbox: background step failed")
+
+    async def _price_loop(self) -> None:
+        async def step() -> None:
+            self.engine.step_prices()
+            await self._after_change(prices=list(self.engine.catalog))
+
+        await self._guarded(self.config.tick_interval, step)
+
+    async def _timer_loop(self) -> None:
+        shortest = min(self.config.funding_interval, self.config.interest_interval)
+        period = max(0.01, min(1.0, shortest / 4))
+
+        async def step() -> None:
+            self.engine.run_due()
+            await self._after_change()
+
+        await self._guarded(period, step)
+
+    async def _push_loop(self) -> None:
+        async def step() -> None:
+            if not self._sessions:
+                return
+            snapshot = self.protocol.positions_update()
+            await self._broadcast(lambda session: snapshot if session.positions else None)
+            await self._broadcast(lambda session: self.protocol.balance_update(session))
+
+        await self._guarded(self.config.push_interval, step)
+
+    async def _save_loop(self) -> None:
+        async def step() -> None:
+            self._save()
+
+        await self._guarded(SAVE_PERIOD, step)
+
+
+class SandboxHandle:
+    """A sandbox running in its own thread and event loop (used by the app launcher)."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self.server: SandboxServer | None = None
+        self._thread = threading.Thread(target=self._run, name="sandbox-exchange", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # reported to the starting thread
+            self._error = exc
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with SandboxServer(self.config) as server:
+            self.server = server
+            self._ready.set()
+            await self._stop.wait()
+
+    def start(self, timeout: float = 30.0) -> SandboxHandle:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the sandbox did not start in time")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    @property
+    def rest_url(self) -> str:
+        assert self.server is not None
+        return self.server.rest_url
+
+    @property
+    def ws_url(self) -> str:
+        assert self.server is not None
+        return self.server.ws_url
+
+    @property
+    def engine(self) -> Engine:
+        assert self.server is not None
+        return self.server.engine
+
+    def set_price(self, market: str, price: Decimal, timeout: float = 10.0) -> None:
+        assert self._loop is not None and self.server is not None
+        future = asyncio.run_coroutine_threadsafe(self.server.set_price(market, price), self._loop)
+        future.result(timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is not None and self._stop is not None and self._thread.is_alive():
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+
+def start_sandbox_thread(config: SandboxConfig | None = None) -> SandboxHandle:
+    """Start a sandbox in a background thread; returns once it is listening."""
+    return SandboxHandle(config or SandboxConfig()).start()
