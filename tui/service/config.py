@@ -1,0 +1,302 @@
+"""User configuration: ``config.toml`` with named profiles, thresholds and key bindings.
+
+Where the file is, first match wins:
+
+1. the ``path`` argument (the launcher's ``--config``),
+2. the ``COLLATERAL_TUI_CONFIG`` environment variable,
+3. ``platformdirs.user_config_dir("collateral-tui") / "config.toml"``.
+
+A missing default file is normal (no credentials: the desk runs on the embedded sandbox). A file
+named explicitly (1 or 2) that does not exist is an error: that is a typo, not a choice.
+
+```toml
+default_profile = "main"
+
+[profiles.main]
+api_url = "https://whitebit.com"
+ws_url = "wss://api.whitebit.com/ws"
+api_key = "..."
+api_secret = "..."
+live = false            # true is the same as passing --live
+
+[thresholds]            # distance to liquidation in percent of the mark price
+green = "15"            # strings, integers or TOML floats (read as Decimal, never float)
+red = "5"
+
+[keymap]                # binding id -> key(s), as Textual's App.set_keymap takes them
+close_position = "x"
+```
+
+Rules:
+
+- ``WHITEBIT_API_KEY`` / ``WHITEBIT_API_SECRET`` override the profile's ``api_key`` /
+  ``api_secret`` (each on its own; an empty variable counts as unset).
+- A file that holds an ``api_secret`` (in any profile) must be readable by its owner alone: any
+  group/other permission bit (``mode & 0o077``) is refused, as ssh refuses a private key. The mode
+  is read from the open file descriptor, so the file checked is the file read. (Not checked on
+  Windows, which has no such mode bits.)
+- Malformed TOML -> ConfigError naming the file and line. Unknown keys and wrong types are errors
+  too (a misspelt ``api_secret`` should not silently mean "no credentials").
+- Secrets never appear in ``repr()``/``str()`` of the config or in any ConfigError message.
+
+This module depends only on the standard library and platformdirs (not on ``tui.api``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import stat
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_config_dir
+
+APP_NAME = "collateral-tui"
+ENV_CONFIG = "COLLATERAL_TUI_CONFIG"
+ENV_API_KEY = "WHITEBIT_API_KEY"
+ENV_API_SECRET = "WHITEBIT_API_SECRET"
+
+DEFAULT_GREEN = Decimal(15)
+DEFAULT_RED = Decimal(5)
+
+_TOP_KEYS = {"default_profile", "profiles", "thresholds", "keymap"}
+_PROFILE_KEYS = {"api_url", "ws_url", "api_key", "api_secret", "live"}
+_THRESHOLD_KEYS = {"green", "red"}
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message says why and how to fix it (no secrets)."""
+
+
+def _redact_key(key: str | None) -> str:
+    if not key:
+        return "None"
+    return repr(key[:4] + "…") if len(key) > 8 else "'…'"
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdConfig:
+    """Distance-to-liquidation bands in percent: above green is safe, below red is danger."""
+
+    green: Decimal = DEFAULT_GREEN
+    red: Decimal = DEFAULT_RED
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    profile: str | None = None  # the profile used, None when there is none
+    api_url: str | None = None  # None: no endpoint configured (the launcher starts the sandbox)
+    ws_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    api_secret: str | None = field(default=None, repr=False)
+    live: bool = False
+    thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
+    keymap: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None  # the file read, None when there was none
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.api_key and self.api_secret)
+
+    def __repr__(self) -> str:
+        return (
+            f"AppConfig(profile={self.profile!r}, api_url={self.api_url!r}, ws_url={self.ws_url!r},"
+            f" api_key={_redact_key(self.api_key)},"
+            f" api_secret={'<redacted>' if self.api_secret else 'None'}, live={self.live!r},"
+            f" thresholds={self.thresholds!r}, keymap={self.keymap!r}, path={self.path!r})"
+        )
+
+    __str__ = __repr__
+
+
+def default_config_path() -> Path:
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
+
+def config_path(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> tuple[Path, bool]:
+    """The config file to read and whether it was named explicitly."""
+    env = os.environ if env is None else env
+    if path is not None and str(path):
+        return Path(path).expanduser(), True
+    named = env.get(ENV_CONFIG, "")
+    if named:
+        return Path(named).expanduser(), True
+    return default_config_path(), False
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    profile: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> AppConfig:
+    """Read the config file (see the module docstring) and pick ``profile`` (or the default one)."""
+    env = os.environ if env is None else env
+    file, explicit = config_path(path, env)
+    data, mode = _read(file, explicit)
+
+    if data is None:  # no file
+        if profile:
+            raise ConfigError(f"no config file at {file}, so there is no profile {profile!r}")
+        return _with_env_credentials(AppConfig(), env)
+
+    _check_keys(data, _TOP_KEYS, file, "the top level")
+    profiles = data.get("profiles", {})
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{file}: 'profiles' must be a table ([profiles.NAME])")
+    for name, body in profiles.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{file}: profiles.{name} must be a table ([profiles.{name}])")
+        _check_keys(body, _PROFILE_KEYS, file, f"[profiles.{name}]")
+
+    if any(isinstance(body, dict) and body.get("api_secret") for body in profiles.values()):
+        _check_private(file, mode)
+
+    default = data.get("default_profile")
+    if default is not None and not isinstance(default, str):
+        raise ConfigError(f"{file}: default_profile must be a string")
+    chosen = profile or default
+    if chosen is None and len(profiles) == 1:
+        chosen = next(iter(profiles))  # a single profile needs no default_profile line
+    body: dict[str, Any] = {}
+    if chosen is not None:
+        if chosen not in profiles:
+            available = ", ".join(sorted(profiles)) or "none"
+            source = "default_profile" if not profile else "profile"
+            raise ConfigError(
+                f"{file}: {source} {chosen!r} is not defined (profiles: {available})"
+            )
+        body = profiles[chosen]
+
+    where = f"[profiles.{chosen}]"
+    config = AppConfig(
+        profile=chosen,
+        api_url=_opt_str(body, "api_url", file, where),
+        ws_url=_opt_str(body, "ws_url", file, where),
+        api_key=_opt_str(body, "api_key", file, where),
+        api_secret=_opt_str(body, "api_secret", file, where),
+        live=_bool(body, "live", file, where),
+        thresholds=_thresholds(data.get("thresholds", {}), file),
+        keymap=_keymap(data.get("keymap", {}), file),
+        path=file,
+    )
+    return _with_env_credentials(config, env)
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def _read(file: Path, explicit: bool) -> tuple[dict[str, Any] | None, int]:
+    """The parsed file and its mode (from the same open descriptor), or (None, 0) if absent."""
+    try:
+        handle = open(file, "rb")  # noqa: SIM115 - fstat needs the descriptor
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(f"config file not found: {file}") from None
+        return None, 0
+    except IsADirectoryError:
+        raise ConfigError(f"{file} is a directory, not a config file") from None
+    except PermissionError:
+        raise ConfigError(f"cannot read {file}: permission denied") from None
+    with handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        raw = handle.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{file} is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's messages carry position, never the text itself: "Invalid value (at line 3, column 7)"
+        found = re.search(r"line (\d+)", str(exc))
+        line = f", line {found.group(1)}" if found else ""
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)$|\s*\(at end of document\)$", "", str(exc))
+        raise ConfigError(f"{file}{line}: invalid TOML: {reason}") from None
+    return data, mode
+
+
+def _check_private(file: Path, mode: int) -> None:
+    if os.name == "nt":
+        return
+    perms = stat.S_IMODE(mode)
+    if perms & 0o077:
+        raise ConfigError(
+            f"{file.name} is readable by others (mode {perms:04o}); run: chmod 600 {file}"
+        )
+
+
+def _check_keys(table: dict[str, Any], allowed: set[str], file: Path, where: str) -> None:
+    unknown = sorted(k for k in table if k not in allowed)
+    if unknown:
+        known = ", ".join(sorted(allowed))
+        raise ConfigError(f"{file}: unknown key {unknown[0]!r} in {where} (known: {known})")
+
+
+def _opt_str(body: dict[str, Any], key: str, file: Path, where: str) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{file}: {key} in {where} must be a string in quotes")
+    value = value.strip()
+    return value or None
+
+
+def _bool(body: dict[str, Any], key: str, file: Path, where: str) -> bool:
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{file}: {key} in {where} must be true or false (no quotes)")
+    return value
+
+
+def _percent(value: object, key: str, file: Path) -> Decimal:
+    if isinstance(value, bool):
+        raise ConfigError(f'{file}: thresholds.{key} must be a number of percent, e.g. "15"')
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            number = Decimal("NaN")
+    else:
+        number = Decimal("NaN")
+    if not number.is_finite() or number < 0 or number > 100:
+        raise ConfigError(f'{file}: thresholds.{key} must be a percent between 0 and 100, e.g. "15"')
+    return number
+
+
+def _thresholds(table: object, file: Path) -> ThresholdConfig:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: 'thresholds' must be a table ([thresholds])")
+    _check_keys(table, _THRESHOLD_KEYS, file, "[thresholds]")
+    green = _percent(table["green"], "green", file) if "green" in table else DEFAULT_GREEN
+    red = _percent(table["red"], "red", file) if "red" in table else DEFAULT_RED
+    if red > green:
+        raise ConfigError(f"{file}: thresholds.red ({red}) must not be above thresholds.green ({green})")
+    return ThresholdConfig(green=green, red=red)
+
+
+def _keymap(table: object, file: Path) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{file}: 'keymap' must be a table ([keymap])")
+    keymap: dict[str, str] = {}
+    for binding_id, key in table.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(f'{file}: keymap.{binding_id} must be a key in quotes, e.g. "x"')
+        keymap[str(binding_id)] = key.strip()
+    return keymap
+
+
+def _with_env_credentials(config: AppConfig, env: Mapping[str, str]) -> AppConfig:
+    key = env.get(ENV_API_KEY, "").strip() or config.api_key
+    secret = env.get(ENV_API_SECRET, "").strip() or config.api_secret
+    return dataclasses.replace(config, api_key=key, api_secret=secret)
