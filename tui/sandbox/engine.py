@@ -160,6 +160,7 @@ class Engine:
         self.next_interest = now + D(str(self.options.interest_interval))
         self.tick_count = 0
         self.events: list[tuple[Any, ...]] = []
+        self._executing: dict[int, SimOrder] = {}  # orders being filled right now
         self.dirty = True
 
     # -- basics -------------------------------------------------------------------------------
@@ -659,6 +660,8 @@ class Engine:
     def find_order(self, order_id: int) -> SimOrder:
         if order_id in self.orders:
             return self.orders[order_id]
+        if order_id in self._executing:
+            return self._executing[order_id]
         for order in reversed(self.finished):
             if order.id == order_id:
                 return order
@@ -741,7 +744,7 @@ class Engine:
                 self._cancel(order, CANCELED)
 
     def _cancel(self, order: SimOrder, status: str) -> None:
-        if order.status != OPEN:
+        if order.status != OPEN or order.id in self._executing:
             return
         self._finish(order, status)
 
@@ -793,6 +796,7 @@ class Engine:
         # Out of the book before the position changes, so that closing the position cannot
         # auto-cancel the very order that closes it.
         self.orders.pop(order.id, None)
+        self._executing[order.id] = order
         now = self.now()
         order.left = ZERO
         order.deal_stock += qty
@@ -818,7 +822,10 @@ class Engine:
         if len(self.deals) > HISTORY_CAP:
             del self.deals[: len(self.deals) - HISTORY_CAP]
         self._emit("deal", dict(deal))
-        self._apply_trade(order, qty, price, fee)
+        try:
+            self._apply_trade(order, qty, price, fee)
+        finally:
+            self._executing.pop(order.id, None)
         self._finish(order, FILLED)
         self._oco_sibling_done(order)
 
@@ -915,6 +922,11 @@ class Engine:
         for order in sorted(self.orders.values(), key=lambda o: o.id):
             if order.market != pos.market or order.position_side != pos.position_side:
                 continue
+            group = self.oco.get(order.oco_id) if order.oco_id is not None else None
+            if group is not None and (
+                group.take_profit_id in self._executing or group.stop_loss_id in self._executing
+            ):
+                continue  # its sibling is filling: the OCO rule cancels it (status CANCELED)
             if cancel_status == AUTO_CANCELED_LIQUIDATION or self._is_closing_only(order):
                 self._cancel(order, cancel_status)
                 if order.oco_id is not None and order.oco_id in self.oco:
@@ -1027,7 +1039,9 @@ class Engine:
                 order.mtime = self.now()
                 self._emit("order", 1, order.copy())  # WhiteBIT: a second event 1, same id
                 self._oco_sibling_done(order)
-                if order.type == "stop market":
+                if order.type == "stop market" or self._marketable(order, last):
+                    # a triggered stop market, or a stop limit that is marketable on activation,
+                    # takes liquidity at the last price
                     self._execute(order, last, "taker")
                     continue
             if order.type in ("limit", "stop limit") and self._marketable(order, last):
