@@ -146,20 +146,29 @@ class Ws:
         predicate: Callable[[Any], bool] = lambda params: True,
         timeout: float = 5.0,
     ) -> Any:
-        """The params of the next ``method`` push that satisfies ``predicate``."""
+        """The params of the next ``method`` push that satisfies ``predicate``.
+
+        Pushes of other channels that arrive meanwhile are kept for later waits; earlier pushes
+        of the same channel are dropped once a later one matches.
+        """
         for i, message in enumerate(self.pushes):
             if message.get("method") == method and predicate(message["params"]):
-                del self.pushes[: i + 1]
+                self.pushes = [m for m in self.pushes[i + 1 :]] + [
+                    m for m in self.pushes[:i] if m.get("method") != method
+                ]
                 return message["params"]
-        self.pushes.clear()
+        self.pushes = [m for m in self.pushes if m.get("method") != method]
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             left = deadline - asyncio.get_running_loop().time()
             if left <= 0:
                 raise AssertionError(f"no {method} push matched within {timeout}s")
             message = await self.recv(left)
-            if message.get("method") == method and predicate(message["params"]):
-                return message["params"]
+            if message.get("method") == method:
+                if predicate(message["params"]):
+                    return message["params"]
+            else:
+                self.pushes.append(message)
 
     async def authorize(self, client: Client) -> None:
         reply = await self.call("authorize", [await client.ws_token(), "public"])
