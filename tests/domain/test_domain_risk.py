@@ -260,9 +260,15 @@ def test_prices_land_on_tick(value, tick):
 )
 @example(free=D("5E-12"), price=D("5E-12"), leverage=3, step=D(1), fee_rate=D(0))
 @example(
-    free=D("1999999.999999979835"), price=D("2.0161E-8"), leverage=100, step=D("1e-12"), fee_rate=D(0)
+    free=D("1999999.999999979835"),
+    price=D("2.0161E-8"),
+    leverage=100,
+    step=D("1e-12"),
+    fee_rate=D(0),
 )
-@example(free=D("1999999.999999959835"), price=D("1E-12"), leverage=100, step=D("1e-8"), fee_rate=D(0))
+@example(
+    free=D("1999999.999999959835"), price=D("1E-12"), leverage=100, step=D("1e-8"), fee_rate=D(0)
+)
 def test_max_amount_for_balance_never_exceeds_the_balance(free, price, leverage, step, fee_rate):
     # The explicit examples broke the original 28-digit version (an amount above the balance, a
     # non-maximal amount, and InvalidOperation from quantize).
@@ -288,7 +294,9 @@ def test_percent_of_rounds_down_to_step(value, percent, step):
 
 
 @PROPS
-@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=D("-1e20"), max_value=D("1e20")))
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, min_value=D("-1e20"), max_value=D("1e20"))
+)
 def test_fmt_is_plain_and_round_trips(value):
     text = risk.fmt(value)
     assert "e" not in text.lower()

@@ -21,12 +21,22 @@ from tui.domain.markets import (
     effective_leverage,
     leverages_for,
 )
-from tui.domain.models import Direction, Market, OrderRequest, OrderType, PositionSide, Product, Side
+from tui.domain.models import (
+    Direction,
+    Market,
+    OrderRequest,
+    OrderType,
+    PositionSide,
+    Product,
+    Side,
+)
 from tui.domain.validation import OrderForm, RiskPreview, ValidationResult, validate_order_form
 
 D = Decimal
 PROPS = settings(max_examples=200, deadline=None)
 RICH = D("1000000000000")
+FREE = D("10000")
+MARK = D("60000")
 
 
 def make_market(
@@ -66,9 +76,9 @@ def validate(
     market: Market = BTC_PERP,
     *,
     hedge_mode: bool = False,
-    free: Decimal = D("10000"),
+    free: Decimal = FREE,
     leverage: int = 10,
-    mark: Decimal | None = D("60000"),
+    mark: Decimal | None = MARK,
     form_market: str | None = None,
     **fields: object,
 ) -> ValidationResult:
@@ -177,9 +187,10 @@ def good_orders(draw: st.DrawFn):
             fields["price"], fields["activation_price"] = mark + above, mark - below
         fields["stop_limit_price"] = draw(on_grid(pp, 10**pp, 10**pp * 200000))
     leverage = draw(st.sampled_from(ACCOUNT_LEVERAGES))
-    position_side = draw(st.sampled_from(["LONG", "SHORT", "long", PositionSide.SHORT])) if hedge else (
-        draw(st.sampled_from([None, "", "BOTH"]))
-    )
+    if hedge and market.product is Product.FUTURES:  # hedge mode is a futures feature
+        position_side = draw(st.sampled_from(["LONG", "SHORT", "long", PositionSide.SHORT]))
+    else:
+        position_side = draw(st.sampled_from([None, "", "BOTH"]))
     texts = {name: draw(typed(value, pp)) for name, value in fields.items()}
     form = OrderForm(
         market=market.name,
@@ -200,7 +211,12 @@ def good_orders(draw: st.DrawFn):
 def test_good_input_is_accepted_exactly_as_typed(case):
     market, form, hedge, leverage, mark = case
     result = validate_order_form(
-        form, market=market, hedge_mode=hedge, free_collateral=RICH, leverage=leverage, mark_price=mark
+        form,
+        market=market,
+        hedge_mode=hedge,
+        free_collateral=RICH,
+        leverage=leverage,
+        mark_price=mark,
     )
     assert result.errors == {}
     req = result.request
@@ -221,7 +237,7 @@ def test_good_input_is_accepted_exactly_as_typed(case):
         else:
             assert value is None
     assert risk.on_step(req.amount, market.amount_step)
-    if hedge:
+    if hedge and market.product is Product.FUTURES:
         assert req.position_side in (PositionSide.LONG, PositionSide.SHORT)
     else:
         assert req.position_side is None
@@ -235,9 +251,15 @@ def test_good_input_is_accepted_exactly_as_typed(case):
 @given(good_orders())
 def test_preview_matches_the_risk_math(case):
     market, form, hedge, leverage, mark = case
-    form = dataclasses.replace(form, position_side="LONG" if hedge and form.side in ("buy", "BUY", Side.BUY) else form.position_side)
+    if hedge and market.product is Product.FUTURES and form.side in ("buy", "BUY", Side.BUY):
+        form = dataclasses.replace(form, position_side="LONG")  # opening, so the preview has a liq
     result = validate_order_form(
-        form, market=market, hedge_mode=hedge, free_collateral=RICH, leverage=leverage, mark_price=mark
+        form,
+        market=market,
+        hedge_mode=hedge,
+        free_collateral=RICH,
+        leverage=leverage,
+        mark_price=mark,
     )
     preview = result.preview
     assert preview is not None and result.request is not None
@@ -259,7 +281,9 @@ def test_preview_matches_the_risk_math(case):
     assert preview.direction is direction
     assert preview.notional == req.amount * price
     assert preview.required_margin == risk.required_margin(req.amount, price, lev)
-    liq = risk.estimated_liquidation_price(direction, price, lev, MAINTENANCE_MARGIN_RATE[market.product])
+    liq = risk.estimated_liquidation_price(
+        direction, price, lev, MAINTENANCE_MARGIN_RATE[market.product]
+    )
     assert preview.est_liquidation_price == liq
     dist = risk.liquidation_distance(direction, mark, liq)
     assert preview.liq_distance == (dist.absolute if dist else None)
@@ -271,13 +295,39 @@ def test_preview_matches_the_risk_math(case):
 EMPTY = st.sampled_from(["", " ", "\t", "   "])
 ZEROS = st.sampled_from(["0", "0.0", "-0", "000", ".0", "0.", "0.00000000000", "+0"])
 NAN_INF = st.sampled_from(
-    ["nan", "NaN", "-nan", "sNaN", "nan123", "inf", "Inf", "-inf", "+Infinity", "infinity", "-Infinity"]
+    [
+        "nan",
+        "NaN",
+        "-nan",
+        "sNaN",
+        "nan123",
+        "inf",
+        "Inf",
+        "-inf",
+        "+Infinity",
+        "infinity",
+        "-Infinity",
+    ]
 )
 EXPONENTS = st.from_regex(r"[+-]?[0-9]{1,4}(\.[0-9]{1,4})?[eE][+-]?[0-9]{1,3}", fullmatch=True)
 NON_NUMERIC = st.one_of(
     st.from_regex(r"[0-9]{0,3}[a-dA-Df-zF-Z_,;:!?#$%/*()\[\]'\"]+[0-9]{0,3}", fullmatch=True),
     st.sampled_from(
-        ["1_000", "1.2.3", "--1", "+-1", "1 000", "0x10", "١٢٣", "１２", "٣.٥", "1.5.", "..5", "1/2", "½"]
+        [
+            "1_000",
+            "1.2.3",
+            "--1",
+            "+-1",
+            "1 000",
+            "0x10",
+            "١٢٣",
+            "１２",
+            "٣.٥",
+            "1.5.",
+            "..5",
+            "1/2",
+            "½",
+        ]
     ),
 )
 
@@ -371,7 +421,11 @@ def test_max_affordable_amount_is_accepted_and_one_step_more_is_not(market, free
     over = most + market.amount_step
     assume(over >= market.min_amount)
     refused = validate(
-        market, amount=format(over, "f"), price=format(price, "f"), free=free, leverage=leverage,
+        market,
+        amount=format(over, "f"),
+        price=format(price, "f"),
+        free=free,
+        leverage=leverage,
         mark=price,
     )
     assert_refused(refused, "amount", "Needs ")
@@ -379,8 +433,12 @@ def test_max_affordable_amount_is_accepted_and_one_step_more_is_not(market, free
     assert refused.preview is not None  # the trader still sees what it would cost
     if most >= market.min_amount:
         ok = validate(
-            market, amount=format(most, "f"), price=format(price, "f"), free=free,
-            leverage=leverage, mark=price,
+            market,
+            amount=format(most, "f"),
+            price=format(price, "f"),
+            free=free,
+            leverage=leverage,
+            mark=price,
         )
         assert ok.errors == {} and ok.request is not None
         assert ok.request.amount == most
@@ -394,10 +452,16 @@ def test_messages_are_short_and_human():
     assert validate(make_market(min_amount="0.001"), amount="0.0005").errors == {
         "amount": "Minimum amount is 0.001 BTC"
     }
-    needs = validate(make_market(taker_fee="0"), amount="0.1", price="52310", free=D("120"), leverage=10)
+    needs = validate(
+        make_market(taker_fee="0"), amount="0.1", price="52310", free=D("120"), leverage=10
+    )
     assert needs.errors == {"amount": "Needs 523.10 USDT (margin + fee), 120.00 free"}
-    assert validate(amount="1e3").errors == {"amount": "Amount: no exponents, write 1000 instead of 1e3"}
-    assert validate(amount="1E-2").errors == {"amount": "Amount: no exponents, write 0.01 instead of 1E-2"}
+    assert validate(amount="1e3").errors == {
+        "amount": "Amount: no exponents, write 1000 instead of 1e3"
+    }
+    assert validate(amount="1E-2").errors == {
+        "amount": "Amount: no exponents, write 0.01 instead of 1E-2"
+    }
     assert validate(amount="NaN").errors == {"amount": "Amount must be a finite number"}
     assert validate(amount="").errors == {"amount": "Amount is required"}
     assert validate(amount="-1").errors == {"amount": "Amount must be positive"}
@@ -467,10 +531,21 @@ def test_one_way_mode_forbids_a_position_side(value):
     assert_refused(validate(hedge_mode=False, position_side=value), "position_side", "one-way")
 
 
-@pytest.mark.parametrize(("value", "expected"), [("long", PositionSide.LONG), (PositionSide.SHORT, PositionSide.SHORT)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("long", PositionSide.LONG), (PositionSide.SHORT, PositionSide.SHORT)]
+)
 def test_hedge_mode_position_side_is_sent(value, expected):
     result = validate(hedge_mode=True, position_side=value)
     assert result.request is not None and result.request.position_side is expected
+
+
+def test_margin_pairs_net_one_way_even_in_hedge_mode():
+    assert_refused(
+        validate(BTC_USDT, hedge_mode=True, position_side="LONG"), "position_side", "margin pairs"
+    )
+    result = validate(BTC_USDT, hedge_mode=True, position_side=None)
+    assert result.errors == {} and result.request is not None
+    assert result.request.position_side is None
 
 
 @pytest.mark.parametrize("value", [None, "", "BOTH"])
@@ -486,11 +561,15 @@ def test_closing_orders_need_no_margin():
     assert result.preview is not None and not result.preview.opens
     assert result.preview.required_margin == 0
     # hedge mode: sell + LONG closes the long
-    result = validate(hedge_mode=True, side="sell", position_side="LONG", amount="1", free=D(0), price="61000")
+    result = validate(
+        hedge_mode=True, side="sell", position_side="LONG", amount="1", free=D(0), price="61000"
+    )
     assert result.errors == {}
     assert result.preview is not None and result.preview.direction is Direction.LONG
     # ... while sell + SHORT opens a short and needs margin
-    result = validate(hedge_mode=True, side="sell", position_side="SHORT", amount="1", free=D(0), price="61000")
+    result = validate(
+        hedge_mode=True, side="sell", position_side="SHORT", amount="1", free=D(0), price="61000"
+    )
     assert_refused(result, "amount", "Needs ")
 
 
@@ -509,7 +588,9 @@ def test_market_order_without_mark_price_is_refused():
 
 
 def test_market_order_total_uses_the_mark_price():
-    assert_refused(validate(type="market", amount="0.0001", mark=D("100")), "amount", "Total about 0.01")
+    assert_refused(
+        validate(type="market", amount="0.0001", mark=D("100")), "amount", "Total about 0.01"
+    )
 
 
 @pytest.mark.parametrize(
@@ -531,7 +612,12 @@ def test_each_type_requires_its_prices(order_type, missing):
 
 
 def test_unused_fields_are_ignored():
-    result = validate(type=OrderType.TRIGGER_MARKET, price="junk", stop_limit_price="junk", activation_price="61000")
+    result = validate(
+        type=OrderType.TRIGGER_MARKET,
+        price="junk",
+        stop_limit_price="junk",
+        activation_price="61000",
+    )
     assert result.errors == {}
     assert result.request is not None
     assert result.request.price is None and result.request.stop_limit_price is None
@@ -549,8 +635,13 @@ def test_stop_trigger_direction(order_type, side, last, activation):
     # buy stops fire when the price rises to the trigger (WhiteBIT: activation condition gte),
     # sell stops when it falls (lte); a trigger at the last price is refused (error 101).
     result = validate(
-        type=order_type, side=side, activation_price=format(activation, "f"), price="1000",
-        amount="0.01", mark=last, free=RICH,
+        type=order_type,
+        side=side,
+        activation_price=format(activation, "f"),
+        price="1000",
+        amount="0.01",
+        mark=last,
+        free=RICH,
     )
     valid = activation > last if side is Side.BUY else activation < last
     if valid:
@@ -570,9 +661,14 @@ def test_stop_trigger_direction(order_type, side, last, activation):
 )
 def test_oco_direction(side, last, take_profit, stop, know_last):
     result = validate(
-        type=OrderType.OCO, side=side, amount="0.01", price=format(take_profit, "f"),
-        activation_price=format(stop, "f"), stop_limit_price=format(stop, "f"),
-        mark=last if know_last else None, free=RICH,
+        type=OrderType.OCO,
+        side=side,
+        amount="0.01",
+        price=format(take_profit, "f"),
+        activation_price=format(stop, "f"),
+        stop_limit_price=format(stop, "f"),
+        mark=last if know_last else None,
+        free=RICH,
     )
     if side is Side.BUY:
         valid = take_profit < stop and (not know_last or take_profit < last < stop)
@@ -623,10 +719,24 @@ def test_client_order_id():
 
 def test_every_refusal_sends_nothing_and_names_known_fields():
     bad = validate(
-        form_market="", side="x", type="y", amount="-1", leverage=4, position_side="LONG", client_order_id="?"
+        form_market="",
+        side="x",
+        type="y",
+        amount="-1",
+        leverage=4,
+        position_side="LONG",
+        client_order_id="?",
     )
     assert bad.request is None
-    assert set(bad.errors) == {"market", "side", "type", "amount", "leverage", "position_side", "client_order_id"}
+    assert set(bad.errors) == {
+        "market",
+        "side",
+        "type",
+        "amount",
+        "leverage",
+        "position_side",
+        "client_order_id",
+    }
 
 
 def test_first_problem_with_the_amount_is_the_one_shown():

@@ -65,7 +65,7 @@ def test_default_profile(tmp_path):
     assert config.api_secret == SECRET
     assert config.has_credentials
     assert config.live is False
-    assert config.thresholds.green == Decimal("20") and config.thresholds.red == Decimal("7.5")
+    assert config.thresholds.green == Decimal(20) and config.thresholds.red == Decimal("7.5")
     assert isinstance(config.thresholds.red, Decimal)
     assert config.keymap == {"close_position": "x", "cancel_order": "ctrl+d"}
     assert config.path == path
@@ -82,7 +82,9 @@ def test_named_profile(tmp_path):
 
 def test_unknown_profile_lists_the_known_ones(tmp_path):
     path = write(tmp_path, FULL)
-    with pytest.raises(ConfigError, match=r"profile 'nope' is not defined \(profiles: main, paper, real\)"):
+    with pytest.raises(
+        ConfigError, match=r"profile 'nope' is not defined \(profiles: main, paper, real\)"
+    ):
         load_config(path, profile="nope", env={})
 
 
@@ -99,7 +101,9 @@ def test_single_profile_needs_no_default(tmp_path):
 
 
 def test_several_profiles_and_no_default_means_none(tmp_path):
-    path = write(tmp_path, '[profiles.a]\napi_url = "http://a"\n[profiles.b]\napi_url = "http://b"\n')
+    path = write(
+        tmp_path, '[profiles.a]\napi_url = "http://a"\n[profiles.b]\napi_url = "http://b"\n'
+    )
     config = load_config(path, env={})
     assert config.profile is None and config.api_url is None
 
@@ -114,7 +118,14 @@ def test_thresholds_default_and_numbers(tmp_path):
 
 @pytest.mark.parametrize(
     "body",
-    ['green = "lots"', 'red = "-1"', 'green = "NaN"', "green = true", 'green = "101"', 'green = "3"\nred = "5"'],
+    [
+        'green = "lots"',
+        'red = "-1"',
+        'green = "NaN"',
+        "green = true",
+        'green = "101"',
+        'green = "3"\nred = "5"',
+    ],
 )
 def test_bad_thresholds(tmp_path, body):
     with pytest.raises(ConfigError, match="thresholds"):

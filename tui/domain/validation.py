@@ -28,11 +28,13 @@ Rules (WhiteBIT collateral trading; /work/shared/spec/exchange-api.md section 4.
 - margin: ``risk.required_margin`` at the effective leverage plus the taker fee on the notional
   must fit in ``free_collateral`` (the taker fee, since a limit order may well take). Orders that
   only shrink a position (``reduce_only``, or a hedge-mode order whose position side is the opposite
-  of its side, e.g. sell + LONG closes a long) need no new margin and skip this check.
+  of its side, e.g. sell + LONG closes a long) need no new margin and skip this check entirely:
+  the form never stops a trader from closing; if the exchange wants the fee up front it says so.
 - position side: required (LONG or SHORT) in hedge mode; forbidden in one-way mode, where it is
-  omitted from the request (``BOTH`` or empty is read as "omitted"). The spec says hedge mode
-  "matters for futures"; we apply it to every market as the exchange's error 114 does not
-  distinguish products.
+  omitted from the request (``BOTH`` or empty is read as "omitted"). Hedge mode is a futures
+  feature (spec 4.1: "Hedge mode matters for futures (_PERP) markets"; the sandbox engine nets
+  margin pairs one-way and answers 114 to a LONG/SHORT there), so on a margin market the form is
+  validated as one-way whatever the account's hedge setting.
 - prices per type: limit -> ``price``; market -> none (mark price used for totals, margin and the
   preview; without a mark price the order is refused under ``"market"``); stop-limit -> ``price``
   and ``activation_price``; trigger-market -> ``activation_price``; OCO -> ``price`` (take profit),
@@ -59,7 +61,7 @@ from decimal import ROUND_DOWN, ROUND_UP, Context, Decimal, localcontext
 
 from . import risk
 from .markets import ACCOUNT_LEVERAGES, MAINTENANCE_MARGIN_RATE, effective_leverage
-from .models import Direction, Market, OrderRequest, OrderType, PositionSide, Side
+from .models import Direction, Market, OrderRequest, OrderType, PositionSide, Product, Side
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -146,7 +148,9 @@ def _money(value: Decimal, places: int, rounding: str) -> str:
         return _plain(value.quantize(Decimal(1).scaleb(-places), rounding=rounding))
 
 
-def parse_decimal(text: str | None, *, label: str, places: int) -> tuple[Decimal | None, str | None]:
+def parse_decimal(
+    text: str | None, *, label: str, places: int
+) -> tuple[Decimal | None, str | None]:
     """Read a strictly positive decimal with at most ``places`` significant decimals.
 
     Returns ``(value, None)`` or ``(None, message)``. ``value`` equals the typed number; when it
@@ -280,14 +284,19 @@ def validate_order_form(
         parsed_ps = _parse_choice(raw_ps, PositionSide, upper=True)
         if parsed_ps is None:
             errors["position_side"] = "Position side must be LONG or SHORT"
+    hedged = hedge_mode and market.product is Product.FUTURES
     if "position_side" not in errors:
-        if hedge_mode:
+        if hedged:
             if parsed_ps in (PositionSide.LONG, PositionSide.SHORT):
                 position_side = parsed_ps  # type: ignore[assignment]
             else:
                 errors["position_side"] = "Hedge mode: pick LONG or SHORT"
         elif parsed_ps in (PositionSide.LONG, PositionSide.SHORT):
-            errors["position_side"] = "No position side in one-way mode"
+            errors["position_side"] = (
+                "No position side in one-way mode"
+                if market.product is Product.FUTURES
+                else "No position side on margin pairs (they net one-way)"
+            )
         # one-way mode: BOTH / empty -> omitted from the request
 
     closing = bool(form.reduce_only) or (
@@ -303,7 +312,11 @@ def validate_order_form(
 
     # --- leverage -----------------------------------------------------------------------------
     eff_leverage: int | None = None
-    if isinstance(leverage, bool) or not isinstance(leverage, int) or leverage not in ACCOUNT_LEVERAGES:
+    if (
+        isinstance(leverage, bool)
+        or not isinstance(leverage, int)
+        or leverage not in ACCOUNT_LEVERAGES
+    ):
         allowed = ", ".join(str(x) for x in ACCOUNT_LEVERAGES)
         errors["leverage"] = f"Leverage {leverage}x is not allowed ({allowed})"
     else:
@@ -312,12 +325,18 @@ def validate_order_form(
             allowed = ", ".join(f"{x}x" for x in market.leverages)
             errors["leverage"] = f"{eff}x is not available on {market.name} ({allowed})"
         elif market.max_leverage and eff > market.max_leverage:
-            errors["leverage"] = f"{market.name} allows at most {market.max_leverage}x; lower the leverage"
+            errors["leverage"] = (
+                f"{market.name} allows at most {market.max_leverage}x; lower the leverage"
+            )
         else:
             eff_leverage = eff
 
     # --- trigger direction --------------------------------------------------------------------
-    if side is not None and order_type in (OrderType.STOP_LIMIT, OrderType.TRIGGER_MARKET, OrderType.OCO):
+    if side is not None and order_type in (
+        OrderType.STOP_LIMIT,
+        OrderType.TRIGGER_MARKET,
+        OrderType.OCO,
+    ):
         _check_trigger_direction(errors, side, order_type, prices, mark_price, market)
 
     # --- totals and margin (per leg) ----------------------------------------------------------
@@ -413,14 +432,22 @@ def _check_trigger_direction(
         return
     if last is not None:
         if buy and take_profit >= last:
-            errors["price"] = f"Take profit of a buy OCO must be below the last price {_plain(last)}"
+            errors["price"] = (
+                f"Take profit of a buy OCO must be below the last price {_plain(last)}"
+            )
         elif not buy and take_profit <= last:
-            errors["price"] = f"Take profit of a sell OCO must be above the last price {_plain(last)}"
+            errors["price"] = (
+                f"Take profit of a sell OCO must be above the last price {_plain(last)}"
+            )
     if activation is not None and "activation_price" not in errors and "price" not in errors:
         if buy and activation <= take_profit:
-            errors["activation_price"] = "Buy OCO: the stop price must be above the take-profit price"
+            errors["activation_price"] = (
+                "Buy OCO: the stop price must be above the take-profit price"
+            )
         elif not buy and activation >= take_profit:
-            errors["activation_price"] = "Sell OCO: the stop price must be below the take-profit price"
+            errors["activation_price"] = (
+                "Sell OCO: the stop price must be below the take-profit price"
+            )
 
 
 def _preview(

@@ -119,7 +119,9 @@ def default_config_path() -> Path:
     return Path(user_config_dir(APP_NAME)) / "config.toml"
 
 
-def config_path(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> tuple[Path, bool]:
+def config_path(
+    path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None
+) -> tuple[Path, bool]:
     """The config file to read and whether it was named explicitly."""
     env = os.environ if env is None else env
     if path is not None and str(path):
@@ -168,9 +170,7 @@ def load_config(
         if chosen not in profiles:
             available = ", ".join(sorted(profiles)) or "none"
             source = "default_profile" if not profile else "profile"
-            raise ConfigError(
-                f"{file}: {source} {chosen!r} is not defined (profiles: {available})"
-            )
+            raise ConfigError(f"{file}: {source} {chosen!r} is not defined (profiles: {available})")
         body = profiles[chosen]
 
     where = f"[profiles.{chosen}]"
@@ -270,7 +270,9 @@ def _percent(value: object, key: str, file: Path) -> Decimal:
     else:
         number = Decimal("NaN")
     if not number.is_finite() or number < 0 or number > 100:
-        raise ConfigError(f'{file}: thresholds.{key} must be a percent between 0 and 100, e.g. "15"')
+        raise ConfigError(
+            f'{file}: thresholds.{key} must be a percent between 0 and 100, e.g. "15"'
+        )
     return number
 
 
@@ -281,7 +283,9 @@ def _thresholds(table: object, file: Path) -> ThresholdConfig:
     green = _percent(table["green"], "green", file) if "green" in table else DEFAULT_GREEN
     red = _percent(table["red"], "red", file) if "red" in table else DEFAULT_RED
     if red > green:
-        raise ConfigError(f"{file}: thresholds.red ({red}) must not be above thresholds.green ({green})")
+        raise ConfigError(
+            f"{file}: thresholds.red ({red}) must not be above thresholds.green ({green})"
+        )
     return ThresholdConfig(green=green, red=red)
 
 
