@@ -45,7 +45,7 @@ cancel_order = "ctrl+d"
 """
 
 
-def write(tmp_path: Path, text: str, mode: int = 0o600, name: str = "config.toml") -> Path:
+def write(tmp_path: Path, text: str, name: str = "config.toml", *, mode: int = 0o600) -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
     os.chmod(path, mode)
@@ -94,10 +94,12 @@ def test_default_profile_must_exist(tmp_path):
         load_config(path, env={})
 
 
-def test_single_profile_needs_no_default(tmp_path):
+def test_no_default_profile_means_no_profile(tmp_path):
+    # Even a single profile is used only when named: never connect somewhere real by surprise.
     path = write(tmp_path, '[profiles.only]\napi_url = "http://x"\nws_url = "ws://x/ws"\n')
     config = load_config(path, env={})
-    assert config.profile == "only" and config.api_url == "http://x"
+    assert config.profile is None and config.api_url is None
+    assert load_config(path, profile="only", env={}).api_url == "http://x"
 
 
 def test_several_profiles_and_no_default_means_none(tmp_path):
@@ -199,8 +201,12 @@ def test_directory_instead_of_file(tmp_path):
 
 
 def test_path_precedence(tmp_path):
-    a = write(tmp_path, '[profiles.a]\napi_url = "http://from-arg"\n', name="a.toml")
-    b = write(tmp_path, '[profiles.b]\napi_url = "http://from-env"\n', name="b.toml")
+    a = write(
+        tmp_path, 'default_profile = "a"\n[profiles.a]\napi_url = "http://from-arg"\n', "a.toml"
+    )
+    b = write(
+        tmp_path, 'default_profile = "b"\n[profiles.b]\napi_url = "http://from-env"\n', "b.toml"
+    )
     env = {"COLLATERAL_TUI_CONFIG": str(b)}
     assert load_config(a, env=env).api_url == "http://from-arg"
     assert load_config(env=env).api_url == "http://from-env"
@@ -242,7 +248,7 @@ def test_shared_file_with_secret_is_refused(tmp_path, mode):
 @posix_only
 def test_shared_file_without_secret_is_fine(tmp_path):
     path = write(tmp_path, '[profiles.a]\napi_url = "http://x"\napi_key = "k"\n', mode=0o644)
-    assert load_config(path, env={}).api_key == "k"
+    assert load_config(path, profile="a", env={}).api_key == "k"
 
 
 # --- environment credentials ----------------------------------------------------------------------

@@ -155,6 +155,11 @@ def load_config(
         if not isinstance(body, dict):
             raise ConfigError(f"{file}: profiles.{name} must be a table ([profiles.{name}])")
         _check_keys(body, _PROFILE_KEYS, file, f"[profiles.{name}]")
+        # Every profile is checked, not only the one in use: a typo surfaces at once.
+        where = f"[profiles.{name}]"
+        for key in ("api_url", "ws_url", "api_key", "api_secret"):
+            _opt_str(body, key, file, where)
+        _bool(body, "live", file, where)
 
     if any(isinstance(body, dict) and body.get("api_secret") for body in profiles.values()):
         _check_private(file, mode)
@@ -162,9 +167,9 @@ def load_config(
     default = data.get("default_profile")
     if default is not None and not isinstance(default, str):
         raise ConfigError(f"{file}: default_profile must be a string")
+    # No --profile and no default_profile: no profile, even if the file defines exactly one. Picking
+    # it silently could point a trader who expects the paper sandbox at a real endpoint.
     chosen = profile or default
-    if chosen is None and len(profiles) == 1:
-        chosen = next(iter(profiles))  # a single profile needs no default_profile line
     body: dict[str, Any] = {}
     if chosen is not None:
         if chosen not in profiles:
