@@ -70,6 +70,7 @@ class FakeExchange:
         self.nonce_rejections = 0
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.raw_bodies: list[bytes] = []
+        self.peers: set[Any] = set()  # client (host, port) pairs: one per TCP connection
         self.url = ""
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -110,6 +111,8 @@ class FakeExchange:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
+        if request.transport is not None:
+            self.peers.add(request.transport.get_extra_info("peername"))
         data: dict[str, Any] = dict(request.query)
         if request.method == "POST":
             body = await request.read()

@@ -98,6 +98,17 @@ async def test_50_concurrent_signed_calls_zero_nonce_rejections(fake: FakeExchan
     assert fake.nonces == sorted(fake.nonces) and len(set(fake.nonces)) == 50
 
 
+async def test_one_keep_alive_connection_is_reused(fake: FakeExchange) -> None:
+    fake.route(BALANCE, {"USDT": 1})
+    fake.route("/api/v4/public/ticker", {"BTC_PERP": {"last_price": "1"}})
+    async with client(fake) as rest:
+        for _ in range(10):
+            await rest.collateral_balance()
+            await rest.tickers()
+    assert len(fake.calls) == 20
+    assert len(fake.peers) == 1
+
+
 async def test_server_nonce_ahead_of_clock_recovers_in_bounded_steps(fake: FakeExchange) -> None:
     fake.route(SUMMARY, {"equity": "1", "margin": "0", "freeMargin": "1", "unrealizedFunding": "0",
                          "pnl": "0", "leverage": 5})

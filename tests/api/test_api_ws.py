@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
@@ -299,7 +300,8 @@ async def test_refused_authorization_backs_off_and_retries(server: FakeWsServer)
         await stream.stop()
 
 
-async def test_token_is_never_reported(server: FakeWsServer) -> None:
+async def test_token_is_never_reported(server: FakeWsServer, caplog) -> None:
+    caplog.set_level(logging.DEBUG)  # root at DEBUG: websockets would log every frame
     server.valid_tokens = set()  # every token refused
     secret_tokens: list[str] = []
 
@@ -316,5 +318,6 @@ async def test_token_is_never_reported(server: FakeWsServer) -> None:
         await until(lambda: len(secret_tokens) >= 2)
     finally:
         await stream.stop()
-    text = " ".join(states + errors) + repr(stream)
+    text = " ".join(states + errors) + repr(stream) + caplog.text
+    assert "authorize" in " ".join(m["method"] for m in server.messages)
     assert all(t not in text for t in secret_tokens)

@@ -44,6 +44,11 @@ __all__ = ["WhiteBitStream", "STREAMS", "WsRequestError"]
 
 log = logging.getLogger(__name__)
 
+#: websockets logs every frame at DEBUG, including the ``authorize`` frame with its token. Its
+#: logger is pinned to INFO so turning on DEBUG logging application-wide never prints a token.
+_wire_log = logging.getLogger(__name__ + ".wire")
+_wire_log.setLevel(logging.INFO)
+
 #: The streams whose health is tracked (names used by ``state()``, ``last_update()``, on_state).
 STREAMS: tuple[str, ...] = ("positions", "prices")
 
@@ -60,6 +65,10 @@ class WsRequestError(Exception):
 
 class _Reconnect(Exception):
     """Internal: drop the current connection and reconnect (reason in the message)."""
+
+    def __init__(self, reason: str, *, stale: bool = False) -> None:
+        super().__init__(reason)
+        self.stale = stale
 
 
 def _describe(exc: BaseException) -> str:
@@ -241,6 +250,10 @@ class WhiteBitStream:
                 raise
             except _Reconnect as exc:
                 reason = str(exc)
+                if exc.stale:
+                    # The connection worked but a stream went quiet: keep backing off, so a
+                    # server that stays quiet costs few token requests (10 per minute allowed).
+                    self._had_data = False
             except Exception as exc:  # noqa: BLE001 - every failure ends in a reconnect
                 reason = _describe(exc)
             finally:
@@ -270,6 +283,7 @@ class WhiteBitStream:
             max_queue=256,
             proxy=None,
             user_agent_header="collateral-tui",
+            logger=_wire_log,
         ) as ws:
             reader = asyncio.create_task(self._reader(ws), name="whitebit-ws-reader")
             try:
@@ -352,7 +366,9 @@ class WhiteBitStream:
                     continue
                 age = now - max(self._last_update[s], self._stale_base[s])
                 if age > self._stale_reconnect_after:
-                    raise _Reconnect(f"{s} stale for more than {self._stale_reconnect_after:g} s")
+                    raise _Reconnect(
+                        f"{s} stale for more than {self._stale_reconnect_after:g} s", stale=True
+                    )
                 if age > self._stale_after and self._states[s] is StreamState.LIVE:
                     self._set_state(s, StreamState.STALE, f"no update for {self._stale_after:g} s")
 
