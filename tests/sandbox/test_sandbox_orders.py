@@ -307,3 +307,30 @@ async def test_histories_support_reconciliation(client):
     fills = await client.ok("/api/v4/trade-account/order", {"orderId": order["orderId"]})
     assert fills["records"][0]["dealOrderId"] == order["orderId"]
     assert (await client.ok("/api/v4/trade-account/order", {"orderId": 1}))["records"] == []
+
+
+async def test_modify_recreates_the_order_with_a_new_id(client, ws):
+    await ws.authorize(client)
+    await ws.call("ordersPending_subscribe", ["BTC_USDT"])
+    order = await client.ok(LIMIT, limit(clientOrderId="mod-1"))
+    await ws.wait_push("ordersPending_update", lambda p: p[0] == 1)
+    modified = await client.ok("/api/v4/order/modify",
+                               {"market": "BTC_USDT", "orderId": order["orderId"],
+                                "price": "31000", "amount": "0.002"})
+    assert modified["orderId"] != order["orderId"]
+    assert modified["price"] == "31000" and modified["amount"] == "0.002"
+    assert modified["clientOrderId"] == "mod-1"
+    finished = await ws.wait_push("ordersPending_update", lambda p: p[0] == 3)
+    assert finished[1]["id"] == order["orderId"]
+    created = await ws.wait_push("ordersPending_update", lambda p: p[0] == 1)
+    assert created[1]["id"] == modified["orderId"]
+    assert [o["orderId"] for o in await client.ok(ORDERS)] == [modified["orderId"]]
+    gone = await client.post("/api/v4/order/modify", {"market": "BTC_USDT",
+                                                      "orderId": order["orderId"],
+                                                      "price": "32000"})
+    assert gone.status == 400 and gone.json["code"] == 2
+    too_big = await client.post("/api/v4/order/modify", {"market": "BTC_USDT",
+                                                         "orderId": modified["orderId"],
+                                                         "amount": "5"})
+    assert too_big.status == 400 and too_big.json["code"] == 10
+    assert [o["orderId"] for o in await client.ok(ORDERS)] == [modified["orderId"]]  # untouched

@@ -106,3 +106,55 @@ def test_loopback_predicate_refuses_other_peers():
     assert is_loopback("::ffff:127.0.0.1")
     assert not is_loopback("10.0.0.7") and not is_loopback("192.168.1.2")
     assert not is_loopback(None) and not is_loopback("garbage")
+
+
+def _non_loopback_ipv4() -> str | None:
+    import socket
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.connect(("10.255.255.255", 1))  # no packet is sent for UDP connect
+        address = sock.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        sock.close()
+    return None if address.startswith("127.") else address
+
+
+async def test_control_endpoints_refuse_non_loopback_peers(http):
+    import pytest
+
+    from tui.sandbox import SandboxServer
+
+    from .conftest import Client, fast_config
+
+    address = _non_loopback_ipv4()
+    if address is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    async with SandboxServer(fast_config(host="0.0.0.0")) as sb:
+        outside = f"http://{address}:{sb.port}"
+        async with http.get(outside + "/sandbox/info") as r:
+            assert r.status == 403
+        async with http.post(outside + "/sandbox/price",
+                             json={"market": "BTC_PERP", "price": "1"}) as r:
+            assert r.status == 403
+        assert sb.engine.prices["BTC_PERP"] == Decimal("65010")
+        # the exchange API itself still answers there; loopback control still works
+        assert (await Client(http, outside).get("/api/v4/public/ping")).json == ["pong"]
+        async with http.get(sb.rest_url + "/sandbox/info") as r:
+            assert r.status == 200
+
+
+async def test_port_in_use_raises_oserror(sandbox):
+    import pytest
+
+    from tui.sandbox import SandboxServer, start_sandbox_thread
+
+    from .conftest import fast_config
+
+    with pytest.raises(OSError):
+        async with SandboxServer(fast_config(port=sandbox.port)):
+            pass
+    with pytest.raises(OSError):
+        start_sandbox_thread(fast_config(port=sandbox.port))

@@ -380,7 +380,9 @@ class Engine:
                 30, "total", f"Total(amount * price) is greater than {market.max_total}"
             )
 
-    def _check_client_order_id(self, market: str, client_order_id: str) -> None:
+    def _check_client_order_id(
+        self, market: str, client_order_id: str, ignore_id: int | None = None
+    ) -> None:
         if not client_order_id:
             return
         if not CLIENT_ORDER_ID_RE.match(client_order_id):
@@ -391,6 +393,8 @@ class Engine:
             )
         # Unique among this account's OPEN orders on the market only; reusable once finished.
         for order in self.orders.values():
+            if order.id == ignore_id:
+                continue
             if order.market == market and order.client_order_id == client_order_id:
                 raise errors.validation(
                     36,
@@ -486,6 +490,7 @@ class Engine:
         stp: str,
         check_balance: bool = True,
         extra_reserve_price: Decimal | None = None,
+        replaces: int | None = None,
     ) -> SimOrder:
         if kind not in ORDER_KINDS:
             raise ValueError(kind)
@@ -510,7 +515,7 @@ class Engine:
             raise errors.validation(37, "ioc", "Either IOC or PostOnly flag in true state is allowed.")
         ref_price = price if price is not None else (activation_price or last)
         self._check_total(spec, amount, ref_price)
-        self._check_client_order_id(market, client_order_id)
+        self._check_client_order_id(market, client_order_id, replaces)
         pside = self._resolve_position_side(market, position_side)
         reduce_qty, open_qty, pos = self._split(market, side, pside, amount)
         probe = SimOrder(
@@ -719,6 +724,56 @@ class Engine:
                     self._cancel(order, CANCELED)
                 return order
         raise errors.not_found("orderId" if order_id is not None else "clientOrderId")
+
+    def modify_order(
+        self,
+        market: str,
+        order_id: int | None,
+        client_order_id: str | None,
+        *,
+        amount: Decimal | None = None,
+        price: Decimal | None = None,
+        activation_price: Decimal | None = None,
+    ) -> SimOrder:
+        """WhiteBIT's modify: cancel + re-create with a **new** order id (events 3 then 1)."""
+        self.spec(market)
+        old = next(
+            (
+                o for o in self.orders.values()
+                if o.market == market and (
+                    (order_id is not None and o.id == order_id)
+                    or (client_order_id is not None and o.client_order_id == client_order_id)
+                )
+            ),
+            None,
+        )
+        if old is None:
+            raise errors.not_found("orderId" if order_id is not None else "clientOrderId")
+        if old.oco_id is not None:
+            raise errors.inner(160, "orderId", "tpsl orders can't be modified.")
+        if old.type == "market":
+            raise errors.inner(1, "orderId", "Invalid argument.")
+        if activation_price is not None and not old.is_stop:
+            raise errors.validation(30, "activationPrice", "Only stop orders have an activation price.")
+        saved = old.reserved
+        old.reserved = ZERO  # its reservation is available to the replacement
+        try:
+            new = self._build_order(
+                old.type, market, old.side, amount if amount is not None else old.left,
+                price=price if price is not None else old.price,
+                activation_price=(
+                    activation_price if activation_price is not None else old.activation_price
+                ),
+                client_order_id=old.client_order_id, post_only=old.post_only, ioc=old.ioc,
+                position_side=old.position_side if old.position_side != "BOTH" else None,
+                reduce_only=old.reduce_only, stp=old.stp, replaces=old.id,
+            )
+        except errors.ApiError:
+            old.reserved = saved
+            raise
+        self._cancel(old, CANCELED)
+        self._submit(new)
+        return new
 
     def cancel_all(
         self,

@@ -463,6 +463,34 @@ def cancel(ctx: Context, p: Params) -> Any:
     return wire.rest_order(ctx.engine.cancel_order(market, order_id, client_order_id))
 
 
+def modify(ctx: Context, p: Params) -> Any:
+    market = _market(ctx, p, required=True)
+    assert market is not None
+    order_id, client_order_id = _one_id(p)
+    amount = p.decimal("amount", code=32)
+    total = p.decimal("total", code=30)
+    price = p.decimal("price", code=33)
+    activation = p.decimal("activationPrice", code=33)
+    if activation is None:
+        activation = p.decimal("activation_price", code=33)
+    if amount is None and total is None and price is None and activation is None:
+        raise errors.validation(30, "amount", "Nothing to modify: send amount, total, price or"
+                                " activationPrice.")
+    if total is not None and amount is None:
+        ref = price
+        if ref is None:
+            current = ctx.engine.active_orders(market, order_id, client_order_id)
+            ref = current[0].price if current and current[0].price is not None else None
+        if ref is None or ref <= 0:
+            raise errors.validation(30, "total", "Total needs a price.")
+        step = ctx.engine.catalog[market].market.amount_step
+        amount = risk.round_to_step(total / ref, step)
+    order = ctx.engine.modify_order(
+        market, order_id, client_order_id, amount=amount, price=price, activation_price=activation
+    )
+    return wire.rest_order(order)
+
+
 def cancel_all(ctx: Context, p: Params) -> Any:
     market = _market(ctx, p, required=False)
     types = p.raw("type")
@@ -590,6 +618,7 @@ PRIVATE: dict[str, Callable[[Context, Params], Any]] = {
     "/api/v4/order/oto-cancel": oto_cancel,
     "/api/v4/order/cancel": cancel,
     "/api/v4/order/cancel/all": cancel_all,
+    "/api/v4/order/modify": modify,
     "/api/v4/orders": active_orders,
     "/api/v4/trade-account/order/history": order_history,
     "/api/v4/trade-account/executed-history": executed_history,

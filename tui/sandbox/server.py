@@ -127,6 +127,9 @@ class SandboxServer:
             await site.start()
         except BaseException:
             await runner.cleanup()
+            if self.store is not None:
+                self.store.close()
+                self.store = None
             raise
         self._runner = runner
         address = runner.addresses[0]
