@@ -173,10 +173,22 @@ def free_port() -> int:
 
 def ws_position(pid: int = 1, market: str = "BTC_PERP", amount: str = "-0.01") -> dict[str, Any]:
     return {
-        "id": pid, "market": market, "ctime": 1704067200, "mtime": 1704067200,
-        "amount": amount, "amount_in_money": "600", "base_price": "60000", "pnl": "-0.47",
-        "liq_price": "65000", "liq_stage": None, "unrealized_funding": "0", "funding": "0",
-        "margin": "23.8", "free_margin": "999932.92", "realized_pnl": "0", "position_side": "BOTH",
+        "id": pid,
+        "market": market,
+        "ctime": 1704067200,
+        "mtime": 1704067200,
+        "amount": amount,
+        "amount_in_money": "600",
+        "base_price": "60000",
+        "pnl": "-0.47",
+        "liq_price": "65000",
+        "liq_stage": None,
+        "unrealized_funding": "0",
+        "funding": "0",
+        "margin": "23.8",
+        "free_margin": "999932.92",
+        "realized_pnl": "0",
+        "position_side": "BOTH",
     }
 
 
@@ -189,7 +201,9 @@ class FakeWsServer:
     Protocol-level ping frames are recorded (autoping off) so tests can assert none are sent.
     """
 
-    def __init__(self, *, push_interval: float = 0.05, valid_tokens: set[str] | None = None) -> None:
+    def __init__(
+        self, *, push_interval: float = 0.05, valid_tokens: set[str] | None = None
+    ) -> None:
         self.push_interval = push_interval
         self.valid_tokens = valid_tokens  # None = accept any token
         self.answer_pings = True
@@ -259,7 +273,9 @@ class FakeWsServer:
             self.sockets.discard(ws)
         return ws
 
-    async def _answer(self, ws: web.WebSocketResponse, state: dict[str, Any], req: dict[str, Any]) -> None:
+    async def _answer(
+        self, ws: web.WebSocketResponse, state: dict[str, Any], req: dict[str, Any]
+    ) -> None:
         rid, method, params = req.get("id"), req.get("method"), req.get("params") or []
         ok = {"id": rid, "result": {"status": "success"}, "error": None}
         if method == "ping":
@@ -269,15 +285,29 @@ class FakeWsServer:
             token = params[0] if params else ""
             self.tokens_seen.append(token)
             if self.valid_tokens is not None and token not in self.valid_tokens:
-                await ws.send_str(json.dumps({"id": rid, "result": None,
-                                              "error": {"code": 1, "message": "invalid argument"}}))
+                await ws.send_str(
+                    json.dumps(
+                        {
+                            "id": rid,
+                            "result": None,
+                            "error": {"code": 1, "message": "invalid argument"},
+                        }
+                    )
+                )
             else:
                 state["auth"] = True
                 await ws.send_str(json.dumps(ok))
         elif method in ("positionsMargin_subscribe", "ordersPending_subscribe"):
             if not state["auth"]:
-                await ws.send_str(json.dumps({"id": rid, "result": None,
-                                              "error": {"code": 6, "message": "require authentication"}}))
+                await ws.send_str(
+                    json.dumps(
+                        {
+                            "id": rid,
+                            "result": None,
+                            "error": {"code": 6, "message": "require authentication"},
+                        }
+                    )
+                )
                 return
             key = "positions" if method.startswith("positions") else "orders"
             state[key] = True if key == "positions" else list(params)
@@ -289,22 +319,37 @@ class FakeWsServer:
             state["prices"] = []
             await ws.send_str(json.dumps(ok))
         else:
-            await ws.send_str(json.dumps({"id": rid, "result": None,
-                                          "error": {"code": 4, "message": "method not found"}}))
+            await ws.send_str(
+                json.dumps(
+                    {"id": rid, "result": None, "error": {"code": 4, "message": "method not found"}}
+                )
+            )
 
     async def _push(self, ws: web.WebSocketResponse, state: dict[str, Any]) -> None:
         while not ws.closed:
             await asyncio.sleep(self.push_interval)
             try:
                 if state["positions"] and self.push_positions:
-                    await ws.send_str(json.dumps({
-                        "id": None, "method": "positionsMargin_update",
-                        "params": {"total": len(self.positions), "records": self.positions}}))
+                    await ws.send_str(
+                        json.dumps(
+                            {
+                                "id": None,
+                                "method": "positionsMargin_update",
+                                "params": {"total": len(self.positions), "records": self.positions},
+                            }
+                        )
+                    )
                 if self.push_prices:
                     for market in state["prices"]:
                         if market in self.prices:
-                            await ws.send_str(json.dumps({
-                                "id": None, "method": "lastprice_update",
-                                "params": [market, self.prices[market]]}))
+                            await ws.send_str(
+                                json.dumps(
+                                    {
+                                        "id": None,
+                                        "method": "lastprice_update",
+                                        "params": [market, self.prices[market]],
+                                    }
+                                )
+                            )
             except (ConnectionError, RuntimeError):
                 return

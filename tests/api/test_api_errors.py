@@ -27,7 +27,9 @@ def test_bad_nonce_is_told_apart_from_rate_limiting_by_the_body() -> None:
     assert type(nonce) is NonceError
     assert nonce.status == 429 and nonce.code == 0
     # Real rate limits: gateway non-JSON body, or another message.
-    gateway = error_from_response(429, None, P, text="<html>429 Too Many Requests</html>", retry_after=2)
+    gateway = error_from_response(
+        429, None, P, text="<html>429 Too Many Requests</html>", retry_after=2
+    )
     assert type(gateway) is RateLimitError
     assert gateway.retry_after == 2
     throttle = error_from_response(429, {"message": "Too Many Attempts.", "code": 0}, P)
@@ -38,12 +40,16 @@ def test_validation_error_carries_fields_and_formats() -> None:
     body = {
         "code": 32,
         "message": "Validation failed",
-        "errors": {"amount": ["Given amount is less than min amount 0.001", "Min amount step = 0.001"]},
+        "errors": {
+            "amount": ["Given amount is less than min amount 0.001", "Min amount step = 0.001"]
+        },
     }
     err = error_from_response(422, body, P)
     assert type(err) is ValidationError
     assert err.code == 32 and err.status == 422 and err.path == P
-    assert err.errors == {"amount": ["Given amount is less than min amount 0.001", "Min amount step = 0.001"]}
+    assert err.errors == {
+        "amount": ["Given amount is less than min amount 0.001", "Min amount step = 0.001"]
+    }
     assert str(err) == (
         "[code 32] Validation failed (amount: Given amount is less than min amount 0.001, "
         "Min amount step = 0.001)"
@@ -53,18 +59,61 @@ def test_validation_error_carries_fields_and_formats() -> None:
 @pytest.mark.parametrize(
     "status,body,text,cls,code,message",
     [
-        (400, {"code": 10, "message": "Inner validation failed", "errors": {"amount": ["Not enough balance."]}},
-         "", ValidationError, 10, "Inner validation failed"),
-        (401, {"code": 10, "message": "Unauthorized request."}, "", AuthError, 10, "Unauthorized request."),
-        (403, {"code": 2, "message": "This action is unauthorized. Enable your key in API settings"}, "",
-         AuthError, 2, "This action is unauthorized. Enable your key in API settings"),
+        (
+            400,
+            {
+                "code": 10,
+                "message": "Inner validation failed",
+                "errors": {"amount": ["Not enough balance."]},
+            },
+            "",
+            ValidationError,
+            10,
+            "Inner validation failed",
+        ),
+        (
+            401,
+            {"code": 10, "message": "Unauthorized request."},
+            "",
+            AuthError,
+            10,
+            "Unauthorized request.",
+        ),
+        (
+            403,
+            {"code": 2, "message": "This action is unauthorized. Enable your key in API settings"},
+            "",
+            AuthError,
+            2,
+            "This action is unauthorized. Enable your key in API settings",
+        ),
         # FAC: payload != body comes back as HTTP 400 code 9: a signing problem, not user input.
         (400, {"code": 9, "message": "Invalid payload."}, "", AuthError, 9, "Invalid payload."),
         (404, None, "", NotFoundError, None, "Not found"),
-        (500, {"error": ["Internal server error."]}, "", ServerError, None, "Internal server error."),
-        (503, None, "<html>Service Unavailable</html>", ServerError, None, "<html>Service Unavailable</html>"),
-        (451, {"success": False, "message": "api.futures.unavailable", "errors": []}, "", ApiError, None,
-         "api.futures.unavailable"),
+        (
+            500,
+            {"error": ["Internal server error."]},
+            "",
+            ServerError,
+            None,
+            "Internal server error.",
+        ),
+        (
+            503,
+            None,
+            "<html>Service Unavailable</html>",
+            ServerError,
+            None,
+            "<html>Service Unavailable</html>",
+        ),
+        (
+            451,
+            {"success": False, "message": "api.futures.unavailable", "errors": []},
+            "",
+            ApiError,
+            None,
+            "api.futures.unavailable",
+        ),
     ],
 )
 def test_status_and_body_mapping(status, body, text, cls, code, message) -> None:
@@ -76,14 +125,18 @@ def test_status_and_body_mapping(status, body, text, cls, code, message) -> None
 
 
 def test_flat_public_validation_body() -> None:
-    err = error_from_response(422, {"market": ["Market is not available."]}, "/api/v4/public/orderbook/X")
+    err = error_from_response(
+        422, {"market": ["Market is not available."]}, "/api/v4/public/orderbook/X"
+    )
     assert isinstance(err, ValidationError)
     assert err.errors == {"market": ["Market is not available."]}
     assert str(err) == "[HTTP 422] Validation failed (market: Market is not available.)"
 
 
 def test_string_valued_errors_are_normalised() -> None:
-    err = error_from_response(422, {"code": 30, "message": "Validation failed", "errors": {"limit": "bad"}}, P)
+    err = error_from_response(
+        422, {"code": 30, "message": "Validation failed", "errors": {"limit": "bad"}}, P
+    )
     assert err.errors == {"limit": ["bad"]}
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from api_fakes import KEY, SECRET, Drop, FakeExchange, Raw, Sleep, free_port
 
 from tui.api.errors import (
     AuthError,
@@ -27,8 +28,6 @@ from tui.api.rest import WhiteBitRest
 from tui.api.signing import Credentials
 from tui.domain.models import OrderRequest, OrderType, Side
 
-from api_fakes import KEY, SECRET, Drop, FakeExchange, Raw, Sleep, free_port
-
 LIMIT = "/api/v4/order/collateral/limit"
 MARKET = "/api/v4/order/collateral/market"
 ACTIVE = "/api/v4/orders"
@@ -38,7 +37,12 @@ SUMMARY = "/api/v4/collateral-account/summary"
 
 
 def client(fake: FakeExchange, **kw: Any) -> WhiteBitRest:
-    opts: dict[str, Any] = dict(timeout=2.0, backoff_base=0.01, backoff_cap=0.05, reconcile_delay=0)
+    opts: dict[str, Any] = {
+        "timeout": 2.0,
+        "backoff_base": 0.01,
+        "backoff_cap": 0.05,
+        "reconcile_delay": 0,
+    }
     opts.update(kw)
     return WhiteBitRest(fake.url, Credentials(KEY, SECRET), **opts)
 
@@ -54,45 +58,65 @@ class Book:
     def create(self, data: dict[str, Any], *, fill: bool = False) -> dict[str, Any]:
         self.next_id += 1
         order = {
-            "orderId": self.next_id, "clientOrderId": data.get("clientOrderId", ""),
-            "market": data["market"], "side": data["side"],
+            "orderId": self.next_id,
+            "clientOrderId": data.get("clientOrderId", ""),
+            "market": data["market"],
+            "side": data["side"],
             "type": "market" if "price" not in data else "limit",
-            "timestamp": "1700000000.5", "amount": data["amount"],
-            "left": "0" if fill else data["amount"], "dealStock": data["amount"] if fill else "0",
-            "dealMoney": "0", "dealFee": "0", "price": data.get("price", "0"),
-            "status": "FILLED" if fill else "OPEN", "positionSide": "BOTH", "reduceOnly": False,
+            "timestamp": "1700000000.5",
+            "amount": data["amount"],
+            "left": "0" if fill else data["amount"],
+            "dealStock": data["amount"] if fill else "0",
+            "dealMoney": "0",
+            "dealFee": "0",
+            "price": data.get("price", "0"),
+            "status": "FILLED" if fill else "OPEN",
+            "positionSide": "BOTH",
+            "reduceOnly": False,
         }
         (self.finished if fill else self.active).append(order)
         return order
 
     def install(self, fake: FakeExchange) -> None:
         def active(data: dict[str, Any]) -> Any:
-            return [o for o in self.active
-                    if o["clientOrderId"] == data.get("clientOrderId", o["clientOrderId"])]
+            return [
+                o
+                for o in self.active
+                if o["clientOrderId"] == data.get("clientOrderId", o["clientOrderId"])
+            ]
 
         def history(data: dict[str, Any]) -> Any:
-            rows = [dict(o, id=o["orderId"]) for o in self.finished
-                    if o["clientOrderId"] == data.get("clientOrderId", o["clientOrderId"])]
+            rows = [
+                dict(o, id=o["orderId"])
+                for o in self.finished
+                if o["clientOrderId"] == data.get("clientOrderId", o["clientOrderId"])
+            ]
             return {data.get("market", "BTC_PERP"): rows} if rows else {}
 
         fake.route(ACTIVE, active)
         fake.route(HISTORY, history)
 
 
-LIMIT_REQ = OrderRequest(market="BTC_PERP", side=Side.BUY, type=OrderType.LIMIT,
-                         amount=Decimal("0.001"), price=Decimal("30000"))
-MARKET_REQ = OrderRequest(market="BTC_PERP", side=Side.BUY, type=OrderType.MARKET,
-                          amount=Decimal("0.001"))
+LIMIT_REQ = OrderRequest(
+    market="BTC_PERP",
+    side=Side.BUY,
+    type=OrderType.LIMIT,
+    amount=Decimal("0.001"),
+    price=Decimal(30000),
+)
+MARKET_REQ = OrderRequest(
+    market="BTC_PERP", side=Side.BUY, type=OrderType.MARKET, amount=Decimal("0.001")
+)
 
 
 # ----------------------------------------------------------------------------- nonces
 
 
 async def test_50_concurrent_signed_calls_zero_nonce_rejections(fake: FakeExchange) -> None:
-    fake.route(BALANCE, {"USDT": Decimal("10")})
+    fake.route(BALANCE, {"USDT": Decimal(10)})
     async with client(fake) as rest:
         results = await asyncio.gather(*(rest.collateral_balance() for _ in range(50)))
-    assert all(r == {"USDT": Decimal("10")} for r in results)
+    assert all(r == {"USDT": Decimal(10)} for r in results)
     assert fake.nonce_rejections == 0
     assert len(fake.nonces) == 50
     assert fake.nonces == sorted(fake.nonces) and len(set(fake.nonces)) == 50
@@ -110,8 +134,17 @@ async def test_one_keep_alive_connection_is_reused(fake: FakeExchange) -> None:
 
 
 async def test_server_nonce_ahead_of_clock_recovers_in_bounded_steps(fake: FakeExchange) -> None:
-    fake.route(SUMMARY, {"equity": "1", "margin": "0", "freeMargin": "1", "unrealizedFunding": "0",
-                         "pnl": "0", "leverage": 5})
+    fake.route(
+        SUMMARY,
+        {
+            "equity": "1",
+            "margin": "0",
+            "freeMargin": "1",
+            "unrealizedFunding": "0",
+            "pnl": "0",
+            "leverage": 5,
+        },
+    )
     now_ms = time.time_ns() // 1_000_000
     fake.last_nonce = now_ms + 30 * 60 * 1000  # another process left the server 30 min ahead
     async with client(fake) as rest:
@@ -152,10 +185,15 @@ async def test_nonce_file_survives_a_restart(fake: FakeExchange, tmp_path) -> No
 
 
 async def test_read_retries_5xx_and_gateway_429_then_succeeds(fake: FakeExchange) -> None:
-    fake.script(BALANCE, Raw(503, "<html>maintenance</html>"), (500, {"error": ["Internal server error."]}),
-                Raw(429, "slow down", {"Retry-After": "0"}), then={"USDT": Decimal("5")})
+    fake.script(
+        BALANCE,
+        Raw(503, "<html>maintenance</html>"),
+        (500, {"error": ["Internal server error."]}),
+        Raw(429, "slow down", {"Retry-After": "0"}),
+        then={"USDT": Decimal(5)},
+    )
     async with client(fake) as rest:
-        assert await rest.collateral_balance() == {"USDT": Decimal("5")}
+        assert await rest.collateral_balance() == {"USDT": Decimal(5)}
     assert fake.count(BALANCE) == 4
 
 
@@ -183,8 +221,14 @@ async def test_read_timeout_is_retried(fake: FakeExchange) -> None:
 
 
 async def test_connection_refused_is_a_transport_error_not_sent() -> None:
-    rest = WhiteBitRest(f"http://127.0.0.1:{free_port()}", Credentials(KEY, SECRET),
-                        timeout=1.0, backoff_base=0.01, backoff_cap=0.02, max_read_retries=1)
+    rest = WhiteBitRest(
+        f"http://127.0.0.1:{free_port()}",
+        Credentials(KEY, SECRET),
+        timeout=1.0,
+        backoff_base=0.01,
+        backoff_cap=0.02,
+        max_read_retries=1,
+    )
     async with rest:
         with pytest.raises(TransportError) as info:
             await rest.place_order(LIMIT_REQ)
@@ -225,8 +269,13 @@ async def test_amounts_are_sent_as_plain_decimal_strings(fake: FakeExchange) -> 
     book = Book()
     book.install(fake)
     fake.route(LIMIT, lambda d: book.create(d))
-    req = OrderRequest(market="BTC_PERP", side=Side.SELL, type=OrderType.LIMIT,
-                       amount=Decimal("1E-5"), price=Decimal("6.50E+4"))
+    req = OrderRequest(
+        market="BTC_PERP",
+        side=Side.SELL,
+        type=OrderType.LIMIT,
+        amount=Decimal("1E-5"),
+        price=Decimal("6.50E+4"),
+    )
     async with client(fake) as rest:
         (order,) = await rest.place_order(req)
     sent = fake.calls[-1][1]
@@ -317,8 +366,14 @@ async def test_duplicate_id_on_resend_reconciles(fake: FakeExchange) -> None:
         if not book.active:
             book.create(data)
             return Drop()
-        return (422, {"code": 36, "message": "Validation failed",
-                      "errors": {"clientOrderId": ["This client order id is already used."]}})
+        return (
+            422,
+            {
+                "code": 36,
+                "message": "Validation failed",
+                "errors": {"clientOrderId": ["This client order id is already used."]},
+            },
+        )
 
     fake.route(ACTIVE, active)
     fake.route(HISTORY, {})
@@ -330,8 +385,17 @@ async def test_duplicate_id_on_resend_reconciles(fake: FakeExchange) -> None:
 
 
 async def test_validation_error_is_raised_without_lookup(fake: FakeExchange) -> None:
-    fake.route(LIMIT, (422, {"code": 10, "message": "Inner validation failed",
-                             "errors": {"amount": ["Not enough balance."]}}))
+    fake.route(
+        LIMIT,
+        (
+            422,
+            {
+                "code": 10,
+                "message": "Inner validation failed",
+                "errors": {"amount": ["Not enough balance."]},
+            },
+        ),
+    )
     async with client(fake) as rest:
         with pytest.raises(ValidationError) as info:
             await rest.place_order(LIMIT_REQ)
@@ -340,7 +404,9 @@ async def test_validation_error_is_raised_without_lookup(fake: FakeExchange) -> 
 
 
 async def test_incomplete_order_request_sends_nothing(fake: FakeExchange) -> None:
-    req = OrderRequest(market="BTC_PERP", side=Side.BUY, type=OrderType.STOP_LIMIT, amount=Decimal("1"))
+    req = OrderRequest(
+        market="BTC_PERP", side=Side.BUY, type=OrderType.STOP_LIMIT, amount=Decimal(1)
+    )
     async with client(fake) as rest:
         with pytest.raises(ValidationError) as info:
             await rest.place_order(req)
@@ -352,16 +418,30 @@ async def test_bulk_maps_results_and_errors(fake: FakeExchange) -> None:
     book = Book()
 
     def bulk(data: dict[str, Any]) -> Any:
-        first, second = data["orders"]
+        first, _second = data["orders"]
         return [
             {"result": book.create(first), "error": None},
-            {"result": None, "error": {"code": 32, "message": "Validation failed",
-                                       "errors": {"amount": ["Min amount step = 0.001"]}}},
+            {
+                "result": None,
+                "error": {
+                    "code": 32,
+                    "message": "Validation failed",
+                    "errors": {"amount": ["Min amount step = 0.001"]},
+                },
+            },
         ]
 
     fake.route("/api/v4/order/collateral/bulk", bulk)
-    reqs = [LIMIT_REQ, OrderRequest(market="BTC_PERP", side=Side.SELL, type=OrderType.LIMIT,
-                                    amount=Decimal("0.0001"), price=Decimal("70000"))]
+    reqs = [
+        LIMIT_REQ,
+        OrderRequest(
+            market="BTC_PERP",
+            side=Side.SELL,
+            type=OrderType.LIMIT,
+            amount=Decimal("0.0001"),
+            price=Decimal(70000),
+        ),
+    ]
     async with client(fake) as rest:
         ok, bad = await rest.place_bulk(reqs)
     assert ok.id == book.active[0]["orderId"]

@@ -36,7 +36,12 @@ CREDS = Credentials(DEMO_API_KEY, DEMO_API_SECRET)
 
 
 def config(**kw: Any) -> SandboxConfig:
-    opts: dict[str, Any] = dict(port=0, static_prices=True, tick_interval=0.1, push_interval=0.1)
+    opts: dict[str, Any] = {
+        "port": 0,
+        "static_prices": True,
+        "tick_interval": 0.1,
+        "push_interval": 0.1,
+    }
     opts.update(kw)
     return SandboxConfig(**opts)
 
@@ -49,8 +54,9 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 
 @pytest.fixture
 async def rest(sandbox: SandboxServer) -> AsyncIterator[WhiteBitRest]:
-    async with WhiteBitRest(sandbox.rest_url, CREDS, timeout=5.0, backoff_base=0.01,
-                            backoff_cap=0.05, reconcile_delay=0) as client:
+    async with WhiteBitRest(
+        sandbox.rest_url, CREDS, timeout=5.0, backoff_base=0.01, backoff_cap=0.05, reconcile_delay=0
+    ) as client:
         yield client
 
 
@@ -63,7 +69,9 @@ async def until(cond: Callable[[], Any], timeout: float = 5.0) -> None:
 
 
 def req(market: str, side: Side, type_: OrderType, amount: str, **kw: Any) -> OrderRequest:
-    extra = {k: Decimal(v) if isinstance(v, str) and k != "client_order_id" else v for k, v in kw.items()}
+    extra = {
+        k: Decimal(v) if isinstance(v, str) and k != "client_order_id" else v for k, v in kw.items()
+    }
     return OrderRequest(market=market, side=side, type=type_, amount=Decimal(amount), **extra)
 
 
@@ -91,13 +99,13 @@ async def test_public_market_data(rest: WhiteBitRest) -> None:
 
 async def test_account_endpoints(rest: WhiteBitRest) -> None:
     balance = await rest.collateral_balance()
-    assert balance["USDT"] == Decimal("10000")
-    assert await rest.collateral_balance("USDT") == {"USDT": Decimal("10000")}
+    assert balance["USDT"] == Decimal(10000)
+    assert await rest.collateral_balance("USDT") == {"USDT": Decimal(10000)}
     summary = await rest.balance_summary()
     assert all(isinstance(b, Balance) for b in summary)
-    assert next(b for b in summary if b.asset == "USDT").balance == Decimal("10000")
+    assert next(b for b in summary if b.asset == "USDT").balance == Decimal(10000)
     acct = await rest.account_summary()
-    assert isinstance(acct, AccountSummary) and acct.equity == Decimal("10000")
+    assert isinstance(acct, AccountSummary) and acct.equity == Decimal(10000)
     assert await rest.set_leverage(10) == 10
     assert (await rest.account_summary()).leverage == 10
     assert await rest.hedge_mode() is False
@@ -128,17 +136,19 @@ async def test_position_lifecycle(rest: WhiteBitRest) -> None:
 
 
 async def test_funding_history() -> None:
-    async with SandboxServer(config(funding_interval=0.3)) as sb:
-        async with WhiteBitRest(sb.rest_url, CREDS, reconcile_delay=0) as rest:
-            await rest.place_order(req("BTC_PERP", Side.BUY, OrderType.MARKET, "0.01"))
-            payments: list[FundingPayment] = []
+    async with (
+        SandboxServer(config(funding_interval=0.3)) as sb,
+        WhiteBitRest(sb.rest_url, CREDS, reconcile_delay=0) as rest,
+    ):
+        await rest.place_order(req("BTC_PERP", Side.BUY, OrderType.MARKET, "0.01"))
+        payments: list[FundingPayment] = []
 
-            async def poll() -> None:
-                while not payments:
-                    payments.extend(await rest.funding_history(market="BTC_PERP"))
-                    await asyncio.sleep(0.1)
+        async def poll() -> None:
+            while not payments:
+                payments.extend(await rest.funding_history(market="BTC_PERP"))
+                await asyncio.sleep(0.1)
 
-            await asyncio.wait_for(poll(), 10)
+        await asyncio.wait_for(poll(), 10)
     p = payments[0]
     assert p.market == "BTC_PERP" and isinstance(p.funding_amount, Decimal)
     assert p.position_amount == Decimal("0.01") and p.settlement_price > 0
@@ -148,21 +158,42 @@ async def test_funding_history() -> None:
 
 
 async def test_order_types_queries_and_cancels(rest: WhiteBitRest) -> None:
-    (limit,) = await rest.place_order(req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="30000"))
+    (limit,) = await rest.place_order(
+        req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="30000")
+    )
     assert limit.type is OrderType.LIMIT and limit.left == Decimal("0.01") and limit.price == 30000
-    (stop,) = await rest.place_order(req("BTC_PERP", Side.BUY, OrderType.STOP_LIMIT, "0.01",
-                                         price="70100", activation_price="70000"))
-    assert stop.type is OrderType.STOP_LIMIT and stop.activation_price == Decimal("70000")
-    (trigger,) = await rest.place_order(req("ETH_PERP", Side.SELL, OrderType.TRIGGER_MARKET, "0.1",
-                                            activation_price="2000"))
+    (stop,) = await rest.place_order(
+        req(
+            "BTC_PERP",
+            Side.BUY,
+            OrderType.STOP_LIMIT,
+            "0.01",
+            price="70100",
+            activation_price="70000",
+        )
+    )
+    assert stop.type is OrderType.STOP_LIMIT and stop.activation_price == Decimal(70000)
+    (trigger,) = await rest.place_order(
+        req("ETH_PERP", Side.SELL, OrderType.TRIGGER_MARKET, "0.1", activation_price="2000")
+    )
     assert trigger.type is OrderType.TRIGGER_MARKET
-    (margin,) = await rest.place_order(req("BTC_USDT", Side.BUY, OrderType.LIMIT, "0.001",
-                                           price="40000", client_order_id="my.id-1_x"))
+    (margin,) = await rest.place_order(
+        req(
+            "BTC_USDT",
+            Side.BUY,
+            OrderType.LIMIT,
+            "0.001",
+            price="40000",
+            client_order_id="my.id-1_x",
+        )
+    )
     assert margin.client_order_id == "my.id-1_x"
 
     active = {o.id: o for o in await rest.active_orders()}
     assert {limit.id, stop.id, trigger.id, margin.id} <= set(active)
-    assert [o.id for o in await rest.active_orders(market="BTC_USDT", client_order_id="my.id-1_x")] == [margin.id]
+    assert [
+        o.id for o in await rest.active_orders(market="BTC_USDT", client_order_id="my.id-1_x")
+    ] == [margin.id]
 
     cancelled = await rest.cancel_order("BTC_PERP", order_id=limit.id)
     assert cancelled.id == limit.id and cancelled.status.upper().startswith("CANCEL")
@@ -176,9 +207,18 @@ async def test_order_types_queries_and_cancels(rest: WhiteBitRest) -> None:
 
 async def test_oco_place_list_cancel(rest: WhiteBitRest) -> None:
     await rest.place_order(req("BTC_PERP", Side.BUY, OrderType.MARKET, "0.01"))
-    legs = await rest.place_order(req("BTC_PERP", Side.SELL, OrderType.OCO, "0.01", price="90000",
-                                      activation_price="40000", stop_limit_price="39000",
-                                      reduce_only=True))
+    legs = await rest.place_order(
+        req(
+            "BTC_PERP",
+            Side.SELL,
+            OrderType.OCO,
+            "0.01",
+            price="90000",
+            activation_price="40000",
+            stop_limit_price="39000",
+            reduce_only=True,
+        )
+    )
     assert len(legs) == 2
     oco_id = legs[0].oco_id
     assert oco_id is not None and {leg.oco_id for leg in legs} == {oco_id}
@@ -192,11 +232,13 @@ async def test_oco_place_list_cancel(rest: WhiteBitRest) -> None:
 
 
 async def test_bulk(rest: WhiteBitRest) -> None:
-    results = await rest.place_bulk([
-        req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="30000"),
-        req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="0.001"),  # off the price step
-        req("ETH_PERP", Side.SELL, OrderType.LIMIT, "0.1", price="9000"),
-    ])
+    results = await rest.place_bulk(
+        [
+            req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="30000"),
+            req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="0.001"),  # off the price step
+            req("ETH_PERP", Side.SELL, OrderType.LIMIT, "0.1", price="9000"),
+        ]
+    )
     ok1, bad, ok2 = results
     assert isinstance(ok1, Order) and isinstance(ok2, Order)
     assert isinstance(bad, ValidationError) and bad.code == 33 and "price" in bad.errors
@@ -212,7 +254,9 @@ async def test_documented_errors_are_typed(rest: WhiteBitRest) -> None:
             await coro
         return info.value
 
-    step = await fails(rest.place_order(req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.000001", price="30000")))
+    step = await fails(
+        rest.place_order(req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.000001", price="30000"))
+    )
     assert step.code == 32 and "amount" in step.errors
     money = await fails(rest.place_order(req("BTC_PERP", Side.BUY, OrderType.MARKET, "100")))
     assert money.code == 10 and money.errors == {"amount": ["Not enough balance."]}
@@ -225,10 +269,21 @@ async def test_documented_errors_are_typed(rest: WhiteBitRest) -> None:
     assert gone.code == 104 and "positionId" in gone.errors
     lev = await fails(rest.set_leverage(7))
     assert lev.code == 30 and lev.status in (400, 422)
-    await rest.place_order(req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="30000",
-                               client_order_id="dup-1"))
-    dup = await fails(rest.place_order(req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01",
-                                           price="30000", client_order_id="dup-1")))
+    await rest.place_order(
+        req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="30000", client_order_id="dup-1")
+    )
+    dup = await fails(
+        rest.place_order(
+            req(
+                "BTC_PERP",
+                Side.BUY,
+                OrderType.LIMIT,
+                "0.01",
+                price="30000",
+                client_order_id="dup-1",
+            )
+        )
+    )
     assert dup.code == 36
     hedge = await fails(rest.set_hedge_mode(True))  # an open order exists
     assert hedge.code == 113
@@ -247,29 +302,40 @@ async def test_bad_credentials_are_auth_errors(sandbox: SandboxServer) -> None:
 
 async def test_50_concurrent_signed_calls_zero_nonce_rejections(rest: WhiteBitRest, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="tui.api.rest")
-    calls = [rest.collateral_balance, rest.account_summary, rest.open_positions,
-             rest.active_orders, rest.balance_summary]
+    calls = [
+        rest.collateral_balance,
+        rest.account_summary,
+        rest.open_positions,
+        rest.active_orders,
+        rest.balance_summary,
+    ]
     results = await asyncio.gather(*(calls[i % len(calls)]() for i in range(50)))
     assert len(results) == 50
     assert "nonce rejected" not in caplog.text
     assert rest.nonces.last <= time.time_ns() // 1_000_000 + 100  # no jump-ahead happened
     # Orders placed concurrently also all get through.
-    orders = await asyncio.gather(*(
-        rest.place_order(req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price=str(30000 + i)))
-        for i in range(10)))
+    orders = await asyncio.gather(
+        *(
+            rest.place_order(
+                req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price=str(30000 + i))
+            )
+            for i in range(10)
+        )
+    )
     assert len({o[0].id for o in orders}) == 10
     assert "nonce rejected" not in caplog.text
 
 
-async def test_server_nonce_ahead_recovers_and_persists(sandbox: SandboxServer, tmp_path: Path,
-                                                        caplog) -> None:
+async def test_server_nonce_ahead_recovers_and_persists(
+    sandbox: SandboxServer, tmp_path: Path, caplog
+) -> None:
     caplog.set_level(logging.WARNING, logger="tui.api.rest")
     ahead = NonceSource(clock=lambda: time.time_ns() // 1_000_000 + 20 * 60 * 1000)
     async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_source=ahead) as other:
         await other.collateral_balance()  # another process with a clock 20 min fast
     path = tmp_path / "nonce"
     async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_path=path) as rest:
-        assert (await rest.collateral_balance())["USDT"] == Decimal("10000")
+        assert (await rest.collateral_balance())["USDT"] == Decimal(10000)
     assert caplog.text.count("nonce rejected") == 3  # 1 s, 1 min, 1 h: bounded
     # After a restart the persisted nonce is used: no more rejections.
     async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_path=path) as rest:
@@ -297,17 +363,29 @@ class Seen:
         self.errors: list[str] = []
 
     def stream(self, url: str, rest: WhiteBitRest, **kw: Any) -> WhiteBitStream:
-        opts: dict[str, Any] = dict(ping_interval=0.5, pong_timeout=1.0, stale_after=1.0,
-                                    stale_reconnect_after=3.0, backoff_base=0.05, backoff_cap=0.3)
+        opts: dict[str, Any] = {
+            "ping_interval": 0.5,
+            "pong_timeout": 1.0,
+            "stale_after": 1.0,
+            "stale_reconnect_after": 3.0,
+            "backoff_base": 0.05,
+            "backoff_cap": 0.3,
+        }
         opts.update(kw)
-        return WhiteBitStream(url, token_provider=rest.websocket_token,
-                              on_positions=self.positions.append,
-                              on_price=lambda m, p: self.prices.append((m, p)),
-                              on_order=lambda e, o: self.orders.append((e, o)),
-                              on_error=self.errors.append, **opts)
+        return WhiteBitStream(
+            url,
+            token_provider=rest.websocket_token,
+            on_positions=self.positions.append,
+            on_price=lambda m, p: self.prices.append((m, p)),
+            on_order=lambda e, o: self.orders.append((e, o)),
+            on_error=self.errors.append,
+            **opts,
+        )
 
 
-async def test_stream_positions_prices_and_orders(sandbox: SandboxServer, rest: WhiteBitRest) -> None:
+async def test_stream_positions_prices_and_orders(
+    sandbox: SandboxServer, rest: WhiteBitRest
+) -> None:
     seen = Seen()
     stream = seen.stream(sandbox.ws_url, rest)
     await stream.set_price_markets(["BTC_PERP", "ETH_PERP"])
@@ -320,12 +398,14 @@ async def test_stream_positions_prices_and_orders(sandbox: SandboxServer, rest: 
         await until(lambda: seen.positions and seen.positions[-1])
         (pos,) = seen.positions[-1]
         assert pos.amount == Decimal("-0.02") and pos.market == "BTC_PERP"
-        (limit,) = await rest.place_order(req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="30000"))
+        (limit,) = await rest.place_order(
+            req("BTC_PERP", Side.BUY, OrderType.LIMIT, "0.01", price="30000")
+        )
         await until(lambda: any(o.id == limit.id for _, o in seen.orders))
         event, order = next((e, o) for e, o in seen.orders if o.id == limit.id)
         assert event == 1 and order.side is Side.BUY and order.type is OrderType.LIMIT
-        await sandbox.set_price("BTC_PERP", Decimal("61000"))
-        await until(lambda: ("BTC_PERP", Decimal("61000")) in seen.prices)
+        await sandbox.set_price("BTC_PERP", Decimal(61000))
+        await until(lambda: ("BTC_PERP", Decimal(61000)) in seen.prices)
         assert seen.errors == []
     finally:
         await stream.stop()
@@ -337,11 +417,13 @@ async def test_stream_survives_sandbox_restart_on_same_port(tmp_path: Path) -> N
     await first.start()
     port = first.port
     seen = Seen()
-    rest = WhiteBitRest(first.rest_url, CREDS, reconcile_delay=0, backoff_base=0.01, backoff_cap=0.05)
+    rest = WhiteBitRest(
+        first.rest_url, CREDS, reconcile_delay=0, backoff_base=0.01, backoff_cap=0.05
+    )
     stream = seen.stream(first.ws_url, rest)
     second: SandboxServer | None = None
     try:
-        (filled,) = await rest.place_order(req("ETH_PERP", Side.BUY, OrderType.MARKET, "0.5"))
+        await rest.place_order(req("ETH_PERP", Side.BUY, OrderType.MARKET, "0.5"))
         await stream.set_price_markets(["ETH_PERP"])
         await stream.start()
         await until(lambda: seen.positions and seen.positions[-1])
@@ -354,7 +436,9 @@ async def test_stream_survives_sandbox_restart_on_same_port(tmp_path: Path) -> N
 
         second = SandboxServer(config(state_path=state, port=port))
         await second.start()
-        await until(lambda: len(seen.positions) > n and stream.state("positions") is StreamState.LIVE)
+        await until(
+            lambda: len(seen.positions) > n and stream.state("positions") is StreamState.LIVE
+        )
         assert stream.reconnects == 1
         assert [p.id for p in seen.positions[-1]] == [pid]  # the same position, resumed
         m = len(seen.prices)
@@ -372,17 +456,26 @@ async def test_stream_survives_sandbox_restart_on_same_port(tmp_path: Path) -> N
 async def test_stale_flag_and_forced_reconnect_with_slow_pushes() -> None:
     # The sandbox pushes positions every 1 s; with stale_after 0.3 s the stream flags STALE
     # between pushes, and with stale_reconnect_after 0.6 s it forces reconnects.
-    async with SandboxServer(config(push_interval=1.0)) as sb:
-        async with WhiteBitRest(sb.rest_url, CREDS) as rest:
-            states: list[tuple[str, StreamState]] = []
-            stream = WhiteBitStream(sb.ws_url, token_provider=rest.websocket_token,
-                                    on_state=lambda s, st, d: states.append((s, st)),
-                                    ping_interval=0.2, pong_timeout=1.0, stale_after=0.3,
-                                    stale_reconnect_after=0.6, backoff_base=0.01, backoff_cap=0.05)
-            await stream.start()
-            try:
-                await until(lambda: ("positions", StreamState.STALE) in states)
-                await until(lambda: stream.reconnects >= 1)
-            finally:
-                await stream.stop()
+    async with (
+        SandboxServer(config(push_interval=1.0)) as sb,
+        WhiteBitRest(sb.rest_url, CREDS) as rest,
+    ):
+        states: list[tuple[str, StreamState]] = []
+        stream = WhiteBitStream(
+            sb.ws_url,
+            token_provider=rest.websocket_token,
+            on_state=lambda s, st, d: states.append((s, st)),
+            ping_interval=0.2,
+            pong_timeout=1.0,
+            stale_after=0.3,
+            stale_reconnect_after=0.6,
+            backoff_base=0.01,
+            backoff_cap=0.05,
+        )
+        await stream.start()
+        try:
+            await until(lambda: ("positions", StreamState.STALE) in states)
+            await until(lambda: stream.reconnects >= 1)
+        finally:
+            await stream.stop()
     assert ("positions", StreamState.LIVE) in states

@@ -66,8 +66,10 @@ def _official_helper(path: str, data: dict, nonce: int) -> tuple[bytes, str, str
         ("/api/v4/collateral-account/leverage", {"leverage": 5}),
         ("/api/v4/collateral-account/hedge-mode/update", {"hedgeMode": True}),
         ("/api/v4/collateral-account/positions/open", {"market": "BTC_USDT"}),
-        ("/api/v4/order/collateral/bulk", {"orders": [{"market": "BTC_USDT", "amount": "1"}],
-                                           "stopOnFail": False}),
+        (
+            "/api/v4/order/collateral/bulk",
+            {"orders": [{"market": "BTC_USDT", "amount": "1"}], "stopOnFail": False},
+        ),
     ],
 )
 def test_matches_official_helper(path: str, params: dict) -> None:
@@ -82,7 +84,9 @@ def test_matches_official_helper(path: str, params: dict) -> None:
 
 
 def test_request_and_nonce_cannot_be_overridden_by_params() -> None:
-    signed = sign_request("/api/v4/orders", {"request": "/evil", "nonce": 1}, Credentials(KEY, SECRET), 99)
+    signed = sign_request(
+        "/api/v4/orders", {"request": "/evil", "nonce": 1}, Credentials(KEY, SECRET), 99
+    )
     data = json.loads(signed.body)
     assert data["request"] == "/api/v4/orders"
     assert data["nonce"] == 99
@@ -101,7 +105,14 @@ def test_decimals_are_plain_strings_and_floats_refused() -> None:
 
 def test_credentials_are_redacted() -> None:
     creds = Credentials("ABCDEFGHIJKLMNOPQRSTUVWX", "super-secret-value-123")
-    for text in (repr(creds), str(creds), f"{creds}", f"{creds!r}", repr([creds]), repr({"c": creds})):
+    for text in (
+        repr(creds),
+        str(creds),
+        f"{creds}",
+        f"{creds!r}",
+        repr([creds]),
+        repr({"c": creds}),
+    ):
         assert "super-secret-value-123" not in text
         assert "ABCDEFGHIJKLMNOPQRSTUVWX" not in text
     assert repr(creds) == "Credentials(api_key='ABCD…', api_secret=<redacted>)"

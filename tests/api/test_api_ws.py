@@ -15,8 +15,14 @@ from api_fakes import FakeWsServer, ws_position
 from tui.api.ws import WhiteBitStream
 from tui.domain.models import Order, OrderType, Position, Side, StreamState
 
-FAST = dict(ping_interval=0.2, pong_timeout=0.4, stale_after=0.4, stale_reconnect_after=1.0,
-            backoff_base=0.05, backoff_cap=0.2)
+FAST: dict[str, Any] = {
+    "ping_interval": 0.2,
+    "pong_timeout": 0.4,
+    "stale_after": 0.4,
+    "stale_reconnect_after": 1.0,
+    "backoff_base": 0.05,
+    "backoff_cap": 0.2,
+}
 
 
 async def until(cond: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -134,7 +140,9 @@ async def test_bad_frames_never_crash_the_loop(server: FakeWsServer) -> None:
         bad = [
             "{not json",
             "[1, 2, 3]",
-            json.dumps({"method": "positionsMargin_update", "params": {"records": [{"market": "X"}]}}),
+            json.dumps(
+                {"method": "positionsMargin_update", "params": {"records": [{"market": "X"}]}}
+            ),
             json.dumps({"method": "positionsMargin_update", "params": "nope"}),
             json.dumps({"method": "lastprice_update", "params": ["BTC_PERP", "abc"]}),
             json.dumps({"method": "lastprice_update", "params": [1]}),
@@ -178,8 +186,13 @@ async def test_callback_exceptions_are_reported_not_fatal(server: FakeWsServer) 
         calls["n"] += 1
         raise RuntimeError("widget bug")
 
-    stream = WhiteBitStream(server.url, token_provider=lambda: _token(), on_positions=boom,
-                            on_error=errors.append, **FAST)
+    stream = WhiteBitStream(
+        server.url,
+        token_provider=lambda: _token(),
+        on_positions=boom,
+        on_error=errors.append,
+        **FAST,
+    )
     await stream.start()
     try:
         await until(lambda: calls["n"] >= 3)
@@ -272,13 +285,27 @@ async def test_orders_pending_updates(server: FakeWsServer) -> None:
     await stream.start()
     try:
         await until(lambda: bool(server.requests("ordersPending_subscribe")))
-        order = {"id": 55, "market": "BTC_PERP", "type": 7, "side": 2, "ctime": 1700000000.25,
-                 "mtime": 1700000000.25, "price": "59000.1", "amount": "0.003", "left": "0.001",
-                 "deal_stock": "0.002", "deal_money": "118", "deal_fee": "0.01",
-                 "client_order_id": "ct-1", "status": "OPEN", "position_side": "BOTH",
-                 "reduce_only": False}
-        await server.send_raw(json.dumps({"id": None, "method": "ordersPending_update",
-                                          "params": [2, order]}))
+        order = {
+            "id": 55,
+            "market": "BTC_PERP",
+            "type": 7,
+            "side": 2,
+            "ctime": 1700000000.25,
+            "mtime": 1700000000.25,
+            "price": "59000.1",
+            "amount": "0.003",
+            "left": "0.001",
+            "deal_stock": "0.002",
+            "deal_money": "118",
+            "deal_fee": "0.01",
+            "client_order_id": "ct-1",
+            "status": "OPEN",
+            "position_side": "BOTH",
+            "reduce_only": False,
+        }
+        await server.send_raw(
+            json.dumps({"id": None, "method": "ordersPending_update", "params": [2, order]})
+        )
         await until(lambda: bool(rec.orders))
         event, o = rec.orders[0]
         assert event == 2 and o.id == 55 and o.side is Side.BUY and o.type is OrderType.LIMIT
@@ -295,7 +322,9 @@ async def test_refused_authorization_backs_off_and_retries(server: FakeWsServer)
     try:
         await until(lambda: stream.state("positions") is StreamState.LIVE)
         assert server.tokens_seen == ["token-1", "token-2", "token-3"]
-        assert any("invalid argument" in d for _, st, d in rec.states if st is StreamState.RECONNECTING)
+        assert any(
+            "invalid argument" in d for _, st, d in rec.states if st is StreamState.RECONNECTING
+        )
     finally:
         await stream.stop()
 
@@ -311,8 +340,13 @@ async def test_token_is_never_reported(server: FakeWsServer, caplog) -> None:
 
     states: list[str] = []
     errors: list[str] = []
-    stream = WhiteBitStream(server.url, token_provider=token,
-                            on_state=lambda s, st, d: states.append(d), on_error=errors.append, **FAST)
+    stream = WhiteBitStream(
+        server.url,
+        token_provider=token,
+        on_state=lambda s, st, d: states.append(d),
+        on_error=errors.append,
+        **FAST,
+    )
     await stream.start()
     try:
         await until(lambda: len(secret_tokens) >= 2)

@@ -13,14 +13,14 @@ from typing import Any
 __all__ = [
     "ApiError",
     "AuthError",
-    "NonceError",
-    "RateLimitError",
-    "ValidationError",
-    "NotFoundError",
-    "ServerError",
     "MalformedResponseError",
-    "TransportError",
+    "NonceError",
+    "NotFoundError",
     "OrderUncertainError",
+    "RateLimitError",
+    "ServerError",
+    "TransportError",
+    "ValidationError",
     "error_from_response",
     "normalize_errors",
 ]
@@ -192,11 +192,16 @@ def _fields_of(body: Any) -> tuple[int | None, str, dict[str, list[str]]]:
                 message = err.get("message")
             elif err is not None:
                 message = str(err)
-        if message is None and code is None and not errors and body:
-            # flat public 422: {"market": ["Market is not available."]}
-            if all(isinstance(v, (list, tuple, str)) for v in body.values()):
-                errors = normalize_errors(body)
-                message = "Validation failed"
+        # flat public 422: {"market": ["Market is not available."]}
+        if (
+            message is None
+            and code is None
+            and not errors
+            and body
+            and all(isinstance(v, (list, tuple, str)) for v in body.values())
+        ):
+            errors = normalize_errors(body)
+            message = "Validation failed"
         return code, _clip(str(message)) if message else "", errors
     if isinstance(body, (list, tuple)) and body:
         return None, _clip("; ".join(str(b) for b in body)), {}

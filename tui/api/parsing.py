@@ -38,28 +38,28 @@ from tui.domain.models import (
 __all__ = [
     "ParseError",
     "loads",
-    "to_decimal",
-    "parse_markets",
-    "parse_market",
-    "parse_tickers",
-    "parse_futures",
-    "parse_collateral_balance",
-    "parse_balance_summary",
-    "parse_account_summary",
-    "parse_position",
-    "parse_positions",
-    "parse_ws_position",
-    "parse_ws_positions",
-    "parse_position_events",
-    "parse_funding_history",
-    "parse_order",
-    "parse_orders",
-    "parse_order_history",
-    "parse_ws_order",
-    "parse_oco",
-    "parse_conditional_oco_legs",
     "order_type_from_rest",
     "order_type_from_ws",
+    "parse_account_summary",
+    "parse_balance_summary",
+    "parse_collateral_balance",
+    "parse_conditional_oco_legs",
+    "parse_funding_history",
+    "parse_futures",
+    "parse_market",
+    "parse_markets",
+    "parse_oco",
+    "parse_order",
+    "parse_order_history",
+    "parse_orders",
+    "parse_position",
+    "parse_position_events",
+    "parse_positions",
+    "parse_tickers",
+    "parse_ws_order",
+    "parse_ws_position",
+    "parse_ws_positions",
+    "to_decimal",
 ]
 
 
@@ -318,7 +318,9 @@ def parse_balance_summary(data: Any) -> list[Balance]:
                 available_without_borrow=_dec_opt(
                     row.get("availableWithoutBorrow"), "availableWithoutBorrow"
                 ),
-                available_with_borrow=_dec_opt(row.get("availableWithBorrow"), "availableWithBorrow"),
+                available_with_borrow=_dec_opt(
+                    row.get("availableWithBorrow"), "availableWithBorrow"
+                ),
             )
         )
     return out

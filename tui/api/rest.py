@@ -30,7 +30,7 @@ import time
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 
@@ -64,7 +64,7 @@ from .errors import (
 )
 from .signing import Credentials, NonceSource, sign_request
 
-__all__ = ["WhiteBitRest", "new_client_order_id", "decimal_str", "NONCE_JUMPS_MS"]
+__all__ = ["NONCE_JUMPS_MS", "WhiteBitRest", "decimal_str", "new_client_order_id"]
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,9 @@ class WhiteBitRest:
         self._client = httpx.AsyncClient(
             base_url=self._base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(max_connections=16, max_keepalive_connections=8, keepalive_expiry=30),
+            limits=httpx.Limits(
+                max_connections=16, max_keepalive_connections=8, keepalive_expiry=30
+            ),
             headers={"User-Agent": "collateral-tui", "Accept": "application/json"},
             follow_redirects=False,
             trust_env=False,
@@ -181,7 +183,7 @@ class WhiteBitRest:
     def has_credentials(self) -> bool:
         return self._credentials is not None
 
-    async def __aenter__(self) -> WhiteBitRest:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -193,7 +195,12 @@ class WhiteBitRest:
     # ------------------------------------------------------------------ transport
 
     async def _exchange(
-        self, method: str, path: str, *, query: Mapping[str, Any] | None, signed: Mapping[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None,
+        signed: Mapping[str, Any] | None,
     ) -> Any:
         """One HTTP exchange -> decoded JSON, or a typed error."""
         trace = _Trace()
@@ -208,7 +215,10 @@ class WhiteBitRest:
                     nonce = self._nonces.next()
                     req = sign_request(path, signed, self._credentials, nonce)
                     request = self._client.build_request(
-                        "POST", path, content=req.body, headers=req.headers,
+                        "POST",
+                        path,
+                        content=req.body,
+                        headers=req.headers,
                         extensions={"trace": trace},
                     )
                     response = await self._client.send(request)
@@ -232,7 +242,10 @@ class WhiteBitRest:
         assert response is not None
         log.debug(
             "%s %s -> %s in %.0f ms",
-            method, path, response.status_code, (time.monotonic() - started) * 1000,
+            method,
+            path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
         )
         return self._decode(response, path)
 
@@ -250,15 +263,16 @@ class WhiteBitRest:
         status = response.status_code
         if 200 <= status < 300:
             if content.strip() and not decoded:
-                raise MalformedResponseError(
-                    "Response is not JSON", status=status, path=path
-                )
+                raise MalformedResponseError("Response is not JSON", status=status, path=path)
             if isinstance(body, Mapping) and body.get("success") is False:
                 raise error_from_response(status, body, path)
             return body
         text = "" if decoded else content[:200].decode("utf-8", "replace")
         raise error_from_response(
-            status, body if decoded else None, path, text=text,
+            status,
+            body if decoded else None,
+            path,
+            text=text,
             retry_after=_retry_after(response),
         )
 
@@ -305,7 +319,9 @@ class WhiteBitRest:
                 log.debug("retrying %s in %.2f s after %s", path, delay, type(exc).__name__)
                 await asyncio.sleep(delay)
 
-    async def _private(self, path: str, params: Mapping[str, Any] | None = None, *, retry: bool = True) -> Any:
+    async def _private(
+        self, path: str, params: Mapping[str, Any] | None = None, *, retry: bool = True
+    ) -> Any:
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         return await self._call("POST", path, signed=clean, retry=retry)
 
@@ -356,7 +372,9 @@ class WhiteBitRest:
         try:
             return int(data["time"])
         except (TypeError, KeyError, ValueError):
-            raise MalformedResponseError("Unexpected response shape", status=200, path=path) from None
+            raise MalformedResponseError(
+                "Unexpected response shape", status=200, path=path
+            ) from None
 
     # ------------------------------------------------------------------ account
 
@@ -448,8 +466,12 @@ class WhiteBitRest:
         offset: int = 0,
     ) -> list[Order]:
         path = "/api/v4/orders"
-        params = {"market": market, "clientOrderId": client_order_id or None,
-                  "limit": limit, "offset": offset}
+        params = {
+            "market": market,
+            "clientOrderId": client_order_id or None,
+            "limit": limit,
+            "offset": offset,
+        }
         data = await self._private(path, params)
         return self._parse(parsing.parse_orders, data, path, market=market)
 
@@ -462,8 +484,12 @@ class WhiteBitRest:
     ) -> list[Order]:
         """Finished orders (``trade-account/order/history``)."""
         path = "/api/v4/trade-account/order/history"
-        params = {"market": market, "clientOrderId": client_order_id or None,
-                  "limit": limit, "offset": offset}
+        params = {
+            "market": market,
+            "clientOrderId": client_order_id or None,
+            "limit": limit,
+            "offset": offset,
+        }
         data = await self._private(path, params)
         return self._parse(parsing.parse_order_history, data, path)
 
@@ -485,7 +511,9 @@ class WhiteBitRest:
 
         def need(value: Decimal | None, name: str) -> None:
             if value is None:
-                errors.setdefault(name, []).append(f"{name} is required for a {req.type.value} order.")
+                errors.setdefault(name, []).append(
+                    f"{name} is required for a {req.type.value} order."
+                )
             elif not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
                 errors.setdefault(name, []).append(f"{name} must be a positive decimal.")
 
@@ -500,13 +528,22 @@ class WhiteBitRest:
         if bulk and req.type is not OrderType.LIMIT:
             errors.setdefault("type", []).append("Bulk orders must be limit orders.")
         if errors:
-            raise ValidationError("Invalid order request", errors=errors,
-                                  path=_BULK_PATH if bulk else _ORDER_PATHS[req.type])
+            raise ValidationError(
+                "Invalid order request",
+                errors=errors,
+                path=_BULK_PATH if bulk else _ORDER_PATHS[req.type],
+            )
         params["amount"] = decimal_str(req.amount)
-        if req.price is not None and req.type is not OrderType.MARKET and req.type is not OrderType.TRIGGER_MARKET:
+        if (
+            req.price is not None
+            and req.type is not OrderType.MARKET
+            and req.type is not OrderType.TRIGGER_MARKET
+        ):
             params["price"] = decimal_str(req.price)
         if req.activation_price is not None and req.type in (
-            OrderType.STOP_LIMIT, OrderType.TRIGGER_MARKET, OrderType.OCO
+            OrderType.STOP_LIMIT,
+            OrderType.TRIGGER_MARKET,
+            OrderType.OCO,
         ):
             params["activation_price"] = decimal_str(req.activation_price)
         if req.type is OrderType.OCO and req.stop_limit_price is not None:
@@ -539,7 +576,9 @@ class WhiteBitRest:
                 found[order.id] = order
         if req.type is OrderType.OCO:
             rows = await self.conditional_orders(market=req.market)
-            legs = self._parse(parsing.parse_conditional_oco_legs, rows, "/api/v4/conditional-orders")
+            legs = self._parse(
+                parsing.parse_conditional_oco_legs, rows, "/api/v4/conditional-orders"
+            )
             for leg in legs:
                 if leg.client_order_id == cid:
                     found[leg.id] = leg
@@ -559,7 +598,9 @@ class WhiteBitRest:
         except ApiError as exc:
             raise OrderUncertainError(
                 f"Order state unknown after {type(why).__name__}; lookup failed: {exc}",
-                path=why.path, status=why.status, client_order_id=req.client_order_id,
+                path=why.path,
+                status=why.status,
+                client_order_id=req.client_order_id,
             ) from None
 
     @staticmethod
@@ -579,8 +620,9 @@ class WhiteBitRest:
             if not self._uncertain(exc):
                 raise
             first = exc
-        log.warning("order %s: outcome unknown (%s); reconciling", req.client_order_id,
-                    type(first).__name__)
+        log.warning(
+            "order %s: outcome unknown (%s); reconciling", req.client_order_id, type(first).__name__
+        )
         found = await self._reconcile(req, first)
         if found:
             return found
@@ -602,7 +644,9 @@ class WhiteBitRest:
         raise OrderUncertainError(
             "Order outcome unknown: not found after one resend "
             f"({type(first).__name__}, then {type(second).__name__})",
-            path=path, status=second.status, client_order_id=req.client_order_id,
+            path=path,
+            status=second.status,
+            client_order_id=req.client_order_id,
         )
 
     async def place_bulk(
@@ -612,8 +656,11 @@ class WhiteBitRest:
         per order (found -> Order, else OrderUncertainError in that slot)."""
         reqs = [self._with_client_id(r) for r in reqs]
         if not 1 <= len(reqs) <= 20:
-            raise ValidationError("A bulk request takes 1 to 20 orders",
-                                  errors={"orders": ["1 to 20 orders."]}, path=_BULK_PATH)
+            raise ValidationError(
+                "A bulk request takes 1 to 20 orders",
+                errors={"orders": ["1 to 20 orders."]},
+                path=_BULK_PATH,
+            )
         items = []
         for r in reqs:
             _, p = self._order_params(r, bulk=True)
@@ -631,9 +678,15 @@ class WhiteBitRest:
                 except OrderUncertainError as unc:
                     out.append(unc)
                     continue
-                out.append(found[0] if found else OrderUncertainError(
-                    "Bulk order outcome unknown (not found)", path=_BULK_PATH,
-                    client_order_id=r.client_order_id))
+                out.append(
+                    found[0]
+                    if found
+                    else OrderUncertainError(
+                        "Bulk order outcome unknown (not found)",
+                        path=_BULK_PATH,
+                        client_order_id=r.client_order_id,
+                    )
+                )
             return out
         if not isinstance(data, list):
             raise MalformedResponseError("Unexpected response shape", status=200, path=_BULK_PATH)
@@ -641,8 +694,9 @@ class WhiteBitRest:
         for i, r in enumerate(reqs):
             item = data[i] if i < len(data) else None
             if isinstance(item, Mapping) and isinstance(item.get("result"), Mapping):
-                results.append(self._parse(parsing.parse_order, item["result"], _BULK_PATH,
-                                           market=r.market))
+                results.append(
+                    self._parse(parsing.parse_order, item["result"], _BULK_PATH, market=r.market)
+                )
             elif isinstance(item, Mapping) and isinstance(item.get("error"), Mapping):
                 # Per-order refusals arrive inside an HTTP 200: typed like a 422, no status.
                 err = error_from_response(422, item["error"], _BULK_PATH)

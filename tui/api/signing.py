@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Credentials", "NonceSource", "SignedRequest", "sign_request", "encode_body"]
+__all__ = ["Credentials", "NonceSource", "SignedRequest", "encode_body", "sign_request"]
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def _json_default(value: Any) -> Any:
             raise ValueError("non-finite Decimal in request parameters")
         # Decimal strings, never exponent notation ("1E-7" -> "0.0000001").
         return format(value, "f")
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), (str, int)):
+    if hasattr(value, "value") and isinstance(value.value, (str, int)):
         return value.value  # enums (Side, PositionSide, ...)
     raise TypeError(f"cannot encode {type(value).__name__} in a request")
 

@@ -34,13 +34,13 @@ from decimal import Decimal
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tui.domain.models import Order, Position, StreamState
 
 from . import parsing
 
-__all__ = ["WhiteBitStream", "STREAMS", "WsRequestError"]
+__all__ = ["STREAMS", "WhiteBitStream", "WsRequestError"]
 
 log = logging.getLogger(__name__)
 
@@ -210,7 +210,11 @@ class WhiteBitStream:
         return bool(self._price_markets)
 
     def _set_state(self, stream: str, state: StreamState, detail: str) -> None:
-        if stream == "positions" and self._token_provider is None and state is not StreamState.CLOSED:
+        if (
+            stream == "positions"
+            and self._token_provider is None
+            and state is not StreamState.CLOSED
+        ):
             state, detail = StreamState.CLOSED, "no credentials"
         if self._states[stream] is state and self._state_detail[stream] == detail:
             return
@@ -220,7 +224,7 @@ class WhiteBitStream:
         if self._on_state is not None:
             try:
                 self._on_state(stream, state, detail)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 log.exception("on_state callback failed")
                 self._report(f"on_state callback failed: {exc!r}")
 
@@ -229,7 +233,7 @@ class WhiteBitStream:
         if self._on_error is not None:
             try:
                 self._on_error(message)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("on_error callback failed")
 
     def _mark_update(self, stream: str) -> None:
@@ -329,8 +333,11 @@ class WhiteBitStream:
             self._set_state("prices", StreamState.LIVE, "no markets subscribed")
         for s in STREAMS:
             if self._states[s] is not StreamState.LIVE:
-                self._set_state(s, StreamState.CONNECTING if self._connections == 1
-                                else StreamState.RECONNECTING, "subscribed, waiting for data")
+                self._set_state(
+                    s,
+                    StreamState.CONNECTING if self._connections == 1 else StreamState.RECONNECTING,
+                    "subscribed, waiting for data",
+                )
 
     async def _subscribe_prices(self, ws: ClientConnection) -> None:
         self._stale_base["prices"] = time.monotonic()
@@ -377,12 +384,17 @@ class WhiteBitStream:
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._pending[req_id] = fut
         try:
-            await ws.send(json.dumps({"id": req_id, "method": method, "params": params},
-                                     separators=(",", ":")))
+            await ws.send(
+                json.dumps(
+                    {"id": req_id, "method": method, "params": params}, separators=(",", ":")
+                )
+            )
             try:
                 reply = await asyncio.wait_for(fut, self._request_timeout)
-            except (asyncio.TimeoutError, TimeoutError):
-                raise _Reconnect(f"no answer to {method} within {self._request_timeout:g} s") from None
+            except TimeoutError:
+                raise _Reconnect(
+                    f"no answer to {method} within {self._request_timeout:g} s"
+                ) from None
         finally:
             self._pending.pop(req_id, None)
         error = reply.get("error")
@@ -404,7 +416,7 @@ class WhiteBitStream:
             async for raw in ws:
                 try:
                     self._handle_frame(raw)
-                except Exception as exc:  # noqa: BLE001 - belt and braces: never die on a frame
+                except Exception as exc:
                     log.exception("unexpected error while handling a frame")
                     self._report(f"frame handling failed: {exc!r}")
         finally:
@@ -438,7 +450,11 @@ class WhiteBitStream:
             self._call(self._on_positions, "on_positions", positions)
         elif method == "lastprice_update":
             try:
-                if not isinstance(params, list) or len(params) < 2 or not isinstance(params[0], str):
+                if (
+                    not isinstance(params, list)
+                    or len(params) < 2
+                    or not isinstance(params[0], str)
+                ):
                     raise parsing.ParseError("expected [market, price]")
                 market, price = params[0], parsing.to_decimal(params[1], "price")
             except parsing.ParseError as exc:
@@ -478,6 +494,6 @@ class WhiteBitStream:
             return
         try:
             cb(*args)
-        except Exception as exc:  # noqa: BLE001 - a callback bug must not kill the stream
+        except Exception as exc:
             log.exception("%s callback failed", name)
             self._report(f"{name} callback failed: {exc!r}")
