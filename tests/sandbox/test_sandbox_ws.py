@@ -101,3 +101,17 @@ async def test_balance_and_orders_channels(ws, client):
     await client.ok("/api/v4/order/cancel", {"market": "BTC_USDT", "orderId": order["orderId"]})
     event_id, record = await ws.wait_push("ordersPending_update")
     assert event_id == 3 and record["status"] == "CANCELED"
+
+
+async def test_protocol_pings_do_not_keep_an_idle_connection_open(http):
+    async with SandboxServer(fast_config(ws_idle_timeout=0.4)) as sb:
+        async with http.ws_connect(sb.ws_url, autoping=False) as conn:
+            await conn.ping(b"x")
+            pong = await conn.receive(timeout=2)
+            assert pong.type == aiohttp.WSMsgType.PONG  # answered...
+            await asyncio.sleep(0.2)
+            await conn.ping(b"y")
+            pong = await conn.receive(timeout=2)
+            assert pong.type == aiohttp.WSMsgType.PONG
+            msg = await conn.receive(timeout=5)  # ...but the idle timer was not reset
+            assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)

@@ -277,13 +277,20 @@ class SandboxServer:
         session = WsSession()
         self._sessions[ws] = session
         idle = self.config.ws_idle_timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + idle
         try:
             while not ws.closed:
+                # Only client *messages* keep the connection alive (WhiteBIT: drop after 60 s
+                # without one); protocol-level ping frames are answered but do not count.
                 try:
-                    msg = await ws.receive(timeout=idle)
-                except asyncio.TimeoutError:
+                    async with asyncio.timeout(max(0.0, deadline - loop.time())):
+                        msg = await ws.receive()
+                except TimeoutError:
                     await ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle timeout")
                     break
+                if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+                    deadline = loop.time() + idle
                 if msg.type == WSMsgType.TEXT:
                     try:
                         message = json.loads(msg.data, parse_float=Decimal)
