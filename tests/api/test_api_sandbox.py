@@ -116,6 +116,16 @@ async def test_account_endpoints(rest: WhiteBitRest) -> None:
     assert isinstance(token, str) and len(token) >= 8
 
 
+async def test_unrealized_pnl_follows_the_price(sandbox: SandboxServer, rest: WhiteBitRest) -> None:
+    await rest.place_order(req("BTC_PERP", Side.SELL, OrderType.MARKET, "0.01"))
+    (before,) = await rest.open_positions()
+    await sandbox.set_price("BTC_PERP", before.base_price - Decimal(1000))
+    (after,) = await rest.open_positions()
+    # pnl is the unrealized (mark-to-market) PnL: a short gains 0.01 * 1000 when price drops 1000
+    assert after.pnl - before.pnl == Decimal(10)
+    assert after.realized_pnl == 0
+
+
 async def test_position_lifecycle(rest: WhiteBitRest) -> None:
     (filled,) = await rest.place_order(req("BTC_PERP", Side.SELL, OrderType.MARKET, "0.01"))
     assert filled.left == 0 and filled.deal_stock == Decimal("0.01") and filled.client_order_id
@@ -479,3 +489,31 @@ async def test_stale_flag_and_forced_reconnect_with_slow_pushes() -> None:
         finally:
             await stream.stop()
     assert ("positions", StreamState.LIVE) in states
+
+
+async def test_json_pings_keep_the_connection_past_the_idle_timeout() -> None:
+    async with (
+        SandboxServer(config(ws_idle_timeout=0.6)) as sb,
+        WhiteBitRest(sb.rest_url, CREDS) as rest,
+    ):
+        streams = {}
+        for name, ping in (("pinging", 0.15), ("silent", 30.0)):
+            streams[name] = WhiteBitStream(
+                sb.ws_url,
+                token_provider=rest.websocket_token,
+                ping_interval=ping,
+                pong_timeout=1.0,
+                stale_after=5,
+                stale_reconnect_after=10,
+                backoff_base=0.01,
+                backoff_cap=0.05,
+            )
+            await streams[name].start()
+        try:
+            await until(lambda: streams["silent"].reconnects >= 1)  # idle-closed by the server
+            await asyncio.sleep(0.8)
+            assert streams["pinging"].reconnects == 0
+            assert streams["pinging"].state("positions") is StreamState.LIVE
+        finally:
+            for stream in streams.values():
+                await stream.stop()
