@@ -161,7 +161,8 @@ class Engine:
         self.tick_count = 0
         self.events: list[tuple[Any, ...]] = []
         self._executing: dict[int, SimOrder] = {}  # orders being filled right now
-        self.dirty = True
+        self.dirty = True  # core state changed since the last save
+        self.prices_dirty = True  # the market moved since the last save
 
     # -- basics -------------------------------------------------------------------------------
     def now(self) -> Decimal:
@@ -1061,11 +1062,12 @@ class Engine:
         self.prices[name] = price
         self.highs[name] = max(self.highs[name], price)
         self.lows[name] = min(self.lows[name], price)
-        self.dirty = True
+        self.prices_dirty = True
 
     def step_prices(self) -> None:
         """One tick: random-walk every price (unless static), then evaluate every market."""
         self.tick_count += 1
+        self.prices_dirty = True
         if not self.options.static_prices:
             for spec in self.catalog.values():
                 bps = D(self.rng.randint(-int(spec.volatility_bps * 100), int(spec.volatility_bps * 100)))
@@ -1244,29 +1246,54 @@ class Engine:
 
     # -- persistence --------------------------------------------------------------------------
     def to_state(self) -> dict[str, Any]:
-        rng_state = self.rng.getstate()
+        """The whole state (``core_state() | history_state() | price_state()``)."""
+        return {**self.core_state(), **self.history_state(), **self.price_state()}
+
+    def core_state(self) -> dict[str, Any]:
+        """Account, orders, positions, ids, timers: small, saved whenever ``dirty``."""
         return {
             "version": 1,
             "balances": self.balances,
             "leverage": self.leverage,
             "hedge_mode": self.hedge_mode,
-            "prices": self.prices,
-            "open_prices": self.open_prices,
-            "highs": self.highs,
-            "lows": self.lows,
             "volumes": self.volumes,
             "funding_rates": self.funding_rates,
             "positions": [record_to_dict(p) for p in self.positions.values()],
             "orders": [record_to_dict(o) for o in self.orders.values()],
+            "oco": [record_to_dict(g) for g in self.oco.values()],
+            "next_ids": self.next_ids,
+            "next_funding": self.next_funding,
+            "next_interest": self.next_interest,
+        }
+
+    def history_state(self) -> dict[str, Any]:
+        """Append-only records (capped): saved only when :meth:`history_signature` changes."""
+        return {
             "finished": [record_to_dict(o) for o in self.finished],
             "deals": self.deals,
             "position_events": self.position_events,
             "funding_payments": self.funding_payments,
             "funding_rounds": self.funding_rounds,
-            "oco": [record_to_dict(g) for g in self.oco.values()],
-            "next_ids": self.next_ids,
-            "next_funding": self.next_funding,
-            "next_interest": self.next_interest,
+        }
+
+    def history_signature(self) -> tuple[Any, ...]:
+        return (
+            len(self.finished), self.finished[-1].id if self.finished else None,
+            len(self.deals), self.deals[-1]["id"] if self.deals else None,
+            len(self.position_events),
+            self.position_events[-1]["modifyDate"] if self.position_events else None,
+            len(self.funding_payments), len(self.funding_rounds),
+            self.funding_rounds[-1]["fundingTime"] if self.funding_rounds else None,
+        )
+
+    def price_state(self) -> dict[str, Any]:
+        """The market: changes every tick, so the server saves it at a slower cadence."""
+        rng_state = self.rng.getstate()
+        return {
+            "prices": self.prices,
+            "open_prices": self.open_prices,
+            "highs": self.highs,
+            "lows": self.lows,
             "tick_count": self.tick_count,
             "rng": [rng_state[0], list(rng_state[1]), rng_state[2]],
         }
@@ -1300,6 +1327,7 @@ class Engine:
         if rng:
             self.rng.setstate((rng[0], tuple(rng[1]), rng[2]))
         self.dirty = False
+        self.prices_dirty = False
 
 
 __all__ = ["Engine", "EngineOptions"]

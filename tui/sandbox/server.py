@@ -15,6 +15,7 @@ import json
 import logging
 import secrets
 import threading
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +37,8 @@ log = logging.getLogger("tui.sandbox")
 NAME = "collateral-tui sandbox"
 TOKEN_TTL = Decimal(900)  # seconds a websocket_token stays valid for ``authorize``
 SAVE_PERIOD = 0.5  # seconds between state saves while something changed
+PRICE_SAVE_PERIOD = 5.0  # the random walk is saved at most this often (and on close)
+STATE_KEYS = ("engine.core", "engine.history", "engine.prices")
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -90,10 +93,15 @@ class SandboxServer:
             ),
         )
         nonces: dict[str, int] = {}
+        self._history_saved: tuple[Any, ...] | None = None
+        self._prices_saved_at = 0.0
         if self.store is not None:
-            saved = self.store.load("engine")
-            if saved is not None:
-                self.engine.load_state(saved)
+            state: dict[str, Any] = {}
+            for key in STATE_KEYS:
+                state.update(self.store.load(key) or {})
+            if state:
+                self.engine.load_state(state)
+                self._history_saved = self.engine.history_signature()
             nonces = self.store.load("nonces") or {}
         self.nonces = NonceBook(nonces)
         self.keys = {cfg.api_key: cfg.api_secret}
@@ -192,17 +200,36 @@ class SandboxServer:
 
     # -- persistence ----------------------------------------------------------------------------
     def _save(self, force: bool = False) -> None:
+        """Save what changed: the core on any change, the (large) histories only when they
+        grew, the market every ``PRICE_SAVE_PERIOD`` seconds at most (and on close)."""
         if self.store is None:
             return
-        if not (force or self.engine.dirty or self._dirty_nonces):
+        engine = self.engine
+        items: dict[str, Any] = {}
+        if force or engine.dirty or self._dirty_nonces:
+            items["engine.core"] = engine.core_state()
+            items["nonces"] = self.nonces.last
+        signature = engine.history_signature()
+        if force or signature != self._history_saved:
+            items["engine.history"] = engine.history_state()
+        now = time.monotonic()
+        if engine.prices_dirty and (force or now - self._prices_saved_at >= PRICE_SAVE_PERIOD):
+            items["engine.prices"] = engine.price_state()
+        if not items:
             return
         try:
-            self.store.save({"engine": self.engine.to_state(), "nonces": self.nonces.last})
+            self.store.save(items)
         except Exception:
             log.exception("sandbox: cannot save state to %s", self.store.path)
             return
-        self.engine.dirty = False
-        self._dirty_nonces = False
+        if "engine.core" in items:
+            engine.dirty = False
+            self._dirty_nonces = False
+        if "engine.history" in items:
+            self._history_saved = signature
+        if "engine.prices" in items:
+            engine.prices_dirty = False
+            self._prices_saved_at = now
 
     # -- tokens ---------------------------------------------------------------------------------
     def _new_token(self) -> str:
