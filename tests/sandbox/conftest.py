@@ -24,20 +24,20 @@ SECRET = "test-secret"
 
 def fast_config(**overrides: Any) -> SandboxConfig:
     """Short intervals and frozen prices: fast, deterministic tests."""
-    values: dict[str, Any] = dict(
-        host="127.0.0.1",
-        port=0,
-        api_key=KEY,
-        api_secret=SECRET,
-        balances={"USDT": Decimal("10000")},
-        static_prices=True,
-        seed=7,
-        tick_interval=0.05,
-        push_interval=0.05,
-        funding_interval=3600.0,
-        interest_interval=3600.0,
-        ws_idle_timeout=5.0,
-    )
+    values: dict[str, Any] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "api_key": KEY,
+        "api_secret": SECRET,
+        "balances": {"USDT": Decimal(10000)},
+        "static_prices": True,
+        "seed": 7,
+        "tick_interval": 0.05,
+        "push_interval": 0.05,
+        "funding_interval": 3600.0,
+        "interest_interval": 3600.0,
+        "ws_idle_timeout": 5.0,
+    }
     values.update(overrides)
     return SandboxConfig(**values)
 
@@ -65,8 +65,9 @@ class Reply:
 class Client:
     """Signs like WhiteBIT's quickstart (compact JSON), with a monotonic nonce."""
 
-    def __init__(self, session: aiohttp.ClientSession, base: str, key: str = KEY,
-                 secret: str = SECRET) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, base: str, key: str = KEY, secret: str = SECRET
+    ) -> None:
         self.session = session
         self.base = base
         self.key = key
@@ -81,8 +82,9 @@ class Client:
         async with self.session.post(self.base + path, data=body.encode(), headers=headers) as r:
             return Reply(r.status, await r.text())
 
-    def signed(self, path: str, data: dict[str, Any] | None = None, *,
-               nonce: Any = None) -> tuple[str, dict[str, str]]:
+    def signed(
+        self, path: str, data: dict[str, Any] | None = None, *, nonce: Any = None
+    ) -> tuple[str, dict[str, str]]:
         payload_data = dict(data or {})
         payload_data["request"] = path
         payload_data["nonce"] = self.next_nonce() if nonce is None else nonce
@@ -123,8 +125,11 @@ class Ws:
 
     async def send(self, method: str, params: Any = None) -> int:
         self.next_id += 1
-        await self.ws.send_str(json.dumps({"id": self.next_id, "method": method,
-                                           "params": [] if params is None else params}))
+        await self.ws.send_str(
+            json.dumps(
+                {"id": self.next_id, "method": method, "params": [] if params is None else params}
+            )
+        )
         return self.next_id
 
     async def recv(self, timeout: float = 5.0) -> dict[str, Any]:

@@ -21,12 +21,18 @@ async def test_balance_is_json_numbers_and_filters_by_ticker(client):
 
 async def test_balance_summary_shows_borrow_and_availability(client):
     await client.ok("/api/v4/collateral-account/leverage", {"leverage": 5})
-    order = await client.ok("/api/v4/order/collateral/market",
-                            {"market": "BTC_USDT", "side": "buy", "amount": "0.1"})
+    order = await client.ok(
+        "/api/v4/order/collateral/market", {"market": "BTC_USDT", "side": "buy", "amount": "0.1"}
+    )
     rows = {r["asset"]: r for r in await client.ok("/api/v4/collateral-account/balance-summary")}
     usdt = rows["USDT"]
-    assert set(usdt) == {"asset", "balance", "borrow", "availableWithoutBorrow",
-                         "availableWithBorrow"}
+    assert set(usdt) == {
+        "asset",
+        "balance",
+        "borrow",
+        "availableWithoutBorrow",
+        "availableWithBorrow",
+    }
     fee = D(order["dealFee"])
     assert D(usdt["balance"]) == D("10000") - fee
     assert D(usdt["borrow"]) == D("6500") - D("1300")  # notional minus own margin at 5x
@@ -40,15 +46,22 @@ async def test_summary_reflects_positions(client, sandbox):
     empty = await client.ok("/api/v4/collateral-account/summary")
     assert empty["leverage"] == 5 and D(empty["equity"]) == D("10000")
     assert D(empty["marginFraction"]) == D("1000000000000000000000")  # no positions
-    order = await client.ok("/api/v4/order/collateral/market",
-                            {"market": "BTC_PERP", "side": "buy", "amount": "0.1"})
+    order = await client.ok(
+        "/api/v4/order/collateral/market", {"market": "BTC_PERP", "side": "buy", "amount": "0.1"}
+    )
     await sandbox.set_price("BTC_PERP", D("66010"))
     summary = await client.ok("/api/v4/collateral-account/summary")
     assert D(summary["pnl"]) == D("100")
     assert D(summary["margin"]) == D("1300.2")
     assert D(summary["equity"]) == D("10000") - D(order["dealFee"]) + D("100")
-    for key in ("freeMargin", "unrealizedFunding", "marginFraction", "maintenanceMarginFraction",
-                "futuresEquity", "futuresFreeMargin"):
+    for key in (
+        "freeMargin",
+        "unrealizedFunding",
+        "marginFraction",
+        "maintenanceMarginFraction",
+        "futuresEquity",
+        "futuresFreeMargin",
+    ):
         assert isinstance(summary[key], str)
 
 
@@ -61,9 +74,11 @@ async def test_websocket_tokens_are_fresh_and_adl_quantile_lists_perps(client):
 
 
 async def test_market_filters_reject_unknown_markets(client):
-    for path in ("/api/v4/collateral-account/positions/open",
-                 "/api/v4/collateral-account/funding-history",
-                 "/api/v4/orders"):
+    for path in (
+        "/api/v4/collateral-account/positions/open",
+        "/api/v4/collateral-account/funding-history",
+        "/api/v4/orders",
+    ):
         reply = await client.post(path, {"market": "NOPE_PERP"})
         assert reply.status == 422 and reply.json["code"] == 31, path
         assert reply.json["errors"] == {"market": ["Market is not available."]}

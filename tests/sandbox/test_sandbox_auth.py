@@ -91,8 +91,12 @@ async def test_missing_nonce_and_request(client):
     ):
         body = json.dumps(data, separators=(",", ":"))
         payload, signature = sign_body(body)
-        headers = {"X-TXC-APIKEY": client.key, "X-TXC-PAYLOAD": payload,
-                   "X-TXC-SIGNATURE": signature, "Content-Type": "application/json"}
+        headers = {
+            "X-TXC-APIKEY": client.key,
+            "X-TXC-PAYLOAD": payload,
+            "X-TXC-SIGNATURE": signature,
+            "Content-Type": "application/json",
+        }
         reply = await client.raw(BALANCE, body, headers)
         assert reply.status == 400 and reply.json["message"] == message
 
@@ -100,8 +104,7 @@ async def test_missing_nonce_and_request(client):
 async def test_body_that_is_not_a_json_object(client):
     body = "[1,2,3]"
     payload, signature = sign_body(body)
-    headers = {"X-TXC-APIKEY": client.key, "X-TXC-PAYLOAD": payload,
-               "X-TXC-SIGNATURE": signature}
+    headers = {"X-TXC-APIKEY": client.key, "X-TXC-PAYLOAD": payload, "X-TXC-SIGNATURE": signature}
     reply = await client.raw(BALANCE, body, headers)
     assert reply.status == 400 and reply.json["code"] == 9
 
@@ -112,8 +115,12 @@ async def test_spaced_json_is_accepted_when_payload_equals_body(client):
     assert " " in body
     payload = base64.b64encode(body.encode()).decode()
     _, signature = sign_body(body)
-    headers = {"X-TXC-APIKEY": client.key, "X-TXC-PAYLOAD": payload,
-               "X-TXC-SIGNATURE": signature, "Content-Type": "application/json"}
+    headers = {
+        "X-TXC-APIKEY": client.key,
+        "X-TXC-PAYLOAD": payload,
+        "X-TXC-SIGNATURE": signature,
+        "Content-Type": "application/json",
+    }
     assert (await client.raw(BALANCE, body, headers)).status == 200
 
 

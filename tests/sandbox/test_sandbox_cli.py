@@ -25,21 +25,39 @@ def test_bad_flag_is_a_one_line_error_with_exit_2(capsys):
 
 
 def test_bad_values_are_refused(capsys):
-    for argv in (["--balance", "USDT"], ["--balance", "USDT=lots"], ["--port", "99999"],
-                 ["--state", "x.db", "--fresh"]):
-        assert _exit_code(lambda: main(argv)) == 2
+    for argv in (
+        ["--balance", "USDT"],
+        ["--balance", "USDT=lots"],
+        ["--port", "99999"],
+        ["--state", "x.db", "--fresh"],
+    ):
+        assert _exit_code(lambda argv=argv: main(argv)) == 2
         assert capsys.readouterr().err.startswith("collateral-tui sandbox: error:")
 
 
 def test_flags_map_onto_the_config(tmp_path):
-    args = build_parser().parse_args([
-        "--host", "127.0.0.1", "--port", "0", "--api-key", "k", "--api-secret", "s",
-        "--balance", "usdt=2500.5", "--balance", "BTC=1", "--static-prices",
-        "--state", str(tmp_path / "s.db"),
-    ])
+    args = build_parser().parse_args(
+        [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--api-key",
+            "k",
+            "--api-secret",
+            "s",
+            "--balance",
+            "usdt=2500.5",
+            "--balance",
+            "BTC=1",
+            "--static-prices",
+            "--state",
+            str(tmp_path / "s.db"),
+        ]
+    )
     cfg = config_from_args(args)
     assert cfg.api_key == "k" and cfg.api_secret == "s" and cfg.static_prices is True
-    assert cfg.balances == {"USDT": Decimal("2500.5"), "BTC": Decimal("1")}
+    assert cfg.balances == {"USDT": Decimal("2500.5"), "BTC": Decimal(1)}
     assert cfg.state_path == tmp_path / "s.db" and cfg.fresh is False
     fresh = config_from_args(build_parser().parse_args(["--fresh"]))
     assert fresh.fresh is True and fresh.state_path is not None  # the default state file
@@ -55,9 +73,23 @@ def _exit_code(fn) -> int:
 def test_cli_serves_until_interrupted(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui.sandbox.cli", "--port", "0", "--static-prices",
-         "--state", str(tmp_path / "cli.sqlite3"), "--balance", "USDT=777"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tui.sandbox.cli",
+            "--port",
+            "0",
+            "--static-prices",
+            "--state",
+            str(tmp_path / "cli.sqlite3"),
+            "--balance",
+            "USDT=777",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         lines = []

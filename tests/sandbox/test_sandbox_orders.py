@@ -114,11 +114,13 @@ async def test_one_way_mode_nets_and_flips(client):
 
 async def test_reduce_only_is_clipped_to_the_position(client):
     await client.ok(MARKET, {"market": "BTC_PERP", "side": "buy", "amount": "0.01"})
-    same_side = await client.post(MARKET, {"market": "BTC_PERP", "side": "buy", "amount": "0.01",
-                                           "reduceOnly": True})
+    same_side = await client.post(
+        MARKET, {"market": "BTC_PERP", "side": "buy", "amount": "0.01", "reduceOnly": True}
+    )
     assert same_side.status == 400 and same_side.json["code"] == 116
-    order = await client.ok(MARKET, {"market": "BTC_PERP", "side": "sell", "amount": "0.05",
-                                     "reduceOnly": True})
+    order = await client.ok(
+        MARKET, {"market": "BTC_PERP", "side": "sell", "amount": "0.05", "reduceOnly": True}
+    )
     assert order["amount"] == "0.01" and order["reduceOnly"] is True
     assert await client.ok(POSITIONS) == []
 
@@ -127,8 +129,9 @@ async def test_client_order_id_unique_among_open_orders_only(client):
     first = await client.ok(LIMIT, limit(clientOrderId="abc.1"))
     dup = await client.post(LIMIT, limit(clientOrderId="abc.1"))
     assert dup.status == 422 and dup.json["code"] == 36
-    other_market = await client.post(LIMIT, limit(market="ETH_USDT", amount="0.01", price="1000",
-                                                  clientOrderId="abc.1"))
+    other_market = await client.post(
+        LIMIT, limit(market="ETH_USDT", amount="0.01", price="1000", clientOrderId="abc.1")
+    )
     assert other_market.status == 200
     cancelled = await client.ok(CANCEL, {"market": "BTC_USDT", "clientOrderId": "abc.1"})
     assert cancelled["orderId"] == first["orderId"] and cancelled["status"] == "CANCELED"
@@ -138,18 +141,30 @@ async def test_client_order_id_unique_among_open_orders_only(client):
 async def test_cancel_errors(client):
     missing = await client.post(CANCEL, {"market": "BTC_USDT", "orderId": 123})
     assert missing.status == 400
-    assert missing.json == {"code": 2, "message": "Inner validation failed",
-                            "errors": {"orderId": ["Unexecuted order was not found."]}}
+    assert missing.json == {
+        "code": 2,
+        "message": "Inner validation failed",
+        "errors": {"orderId": ["Unexecuted order was not found."]},
+    }
     both = await client.post(CANCEL, {"market": "BTC_USDT", "orderId": 1, "clientOrderId": "x"})
     assert both.status == 422 and both.json["code"] == 30
     no_market = await client.post(CANCEL, {"orderId": 1})
     assert no_market.status == 422 and no_market.json["errors"] == {
-        "market": ["Market field is required."]}
+        "market": ["Market field is required."]
+    }
 
 
 async def test_stop_limit_activates_then_fills(client, sandbox):
-    order = await client.ok(STOP_LIMIT, {"market": "BTC_PERP", "side": "buy", "amount": "0.01",
-                                         "price": "66100", "activation_price": "66000"})
+    order = await client.ok(
+        STOP_LIMIT,
+        {
+            "market": "BTC_PERP",
+            "side": "buy",
+            "amount": "0.01",
+            "price": "66100",
+            "activation_price": "66000",
+        },
+    )
     assert order["type"] == "stop limit" and order["activation_price"] == "66000"
     assert order["activationCondition"] == "gte" and order["activated"] == 0
     await sandbox.set_price("BTC_PERP", D("65500"))
@@ -162,8 +177,16 @@ async def test_stop_limit_activates_then_fills(client, sandbox):
 
 
 async def test_stop_limit_rests_after_activation(client, sandbox):
-    await client.ok(STOP_LIMIT, {"market": "BTC_PERP", "side": "sell", "amount": "0.01",
-                                 "price": "64500", "activation_price": "64000"})
+    await client.ok(
+        STOP_LIMIT,
+        {
+            "market": "BTC_PERP",
+            "side": "sell",
+            "amount": "0.01",
+            "price": "64500",
+            "activation_price": "64000",
+        },
+    )
     await sandbox.set_price("BTC_PERP", D("63900"))  # triggers; sell limit 64500 not marketable
     [listed] = await client.ok(ORDERS)
     assert listed["activated"] == 1 and listed["activationCondition"] == "lte"
@@ -173,11 +196,15 @@ async def test_stop_limit_rests_after_activation(client, sandbox):
 
 
 async def test_trigger_market_and_activation_equal_to_last(client, sandbox):
-    same = await client.post(TRIGGER, {"market": "BTC_PERP", "side": "sell", "amount": "0.01",
-                                       "activation_price": "65010"})
+    same = await client.post(
+        TRIGGER,
+        {"market": "BTC_PERP", "side": "sell", "amount": "0.01", "activation_price": "65010"},
+    )
     assert same.status == 400 and same.json["code"] == 101
-    order = await client.ok(TRIGGER, {"market": "BTC_PERP", "side": "sell", "amount": "0.01",
-                                      "activation_price": "64000"})
+    order = await client.ok(
+        TRIGGER,
+        {"market": "BTC_PERP", "side": "sell", "amount": "0.01", "activation_price": "64000"},
+    )
     assert order["type"] == "stop market" and "price" not in order
     await sandbox.set_price("BTC_PERP", D("63950"))
     [pos] = await client.ok(POSITIONS)
@@ -186,9 +213,18 @@ async def test_trigger_market_and_activation_equal_to_last(client, sandbox):
 
 async def test_oco_take_profit_fill_cancels_the_stop(client, sandbox):
     await client.ok(MARKET, {"market": "BTC_PERP", "side": "buy", "amount": "0.01"})
-    oco = await client.ok(OCO, {"market": "BTC_PERP", "side": "sell", "amount": "0.01",
-                                "price": "67000", "activation_price": "63000",
-                                "stop_limit_price": "62900", "reduceOnly": True})
+    oco = await client.ok(
+        OCO,
+        {
+            "market": "BTC_PERP",
+            "side": "sell",
+            "amount": "0.01",
+            "price": "67000",
+            "activation_price": "63000",
+            "stop_limit_price": "62900",
+            "reduceOnly": True,
+        },
+    )
     assert set(oco) == {"id", "reduceOnly", "stop_loss", "take_profit"}
     assert oco["reduceOnly"] is True
     tp, sl = oco["take_profit"], oco["stop_loss"]
@@ -213,9 +249,17 @@ async def test_oco_take_profit_fill_cancels_the_stop(client, sandbox):
 
 async def test_oco_stop_trigger_cancels_the_take_profit(client, sandbox):
     await client.ok(MARKET, {"market": "BTC_PERP", "side": "buy", "amount": "0.01"})
-    oco = await client.ok(OCO, {"market": "BTC_PERP", "side": "sell", "amount": "0.01",
-                                "price": "67000", "activation_price": "63000",
-                                "stop_limit_price": "62900"})
+    oco = await client.ok(
+        OCO,
+        {
+            "market": "BTC_PERP",
+            "side": "sell",
+            "amount": "0.01",
+            "price": "67000",
+            "activation_price": "63000",
+            "stop_limit_price": "62900",
+        },
+    )
     await sandbox.set_price("BTC_PERP", D("62950"))  # stop triggers, sells at the last price
     assert await client.ok(POSITIONS) == []
     history = (await client.ok("/api/v4/trade-account/order/history"))["BTC_PERP"]
@@ -225,30 +269,69 @@ async def test_oco_stop_trigger_cancels_the_take_profit(client, sandbox):
 
 
 async def test_oco_validation_and_cancel(client):
-    wrong_tp = await client.post(OCO, {"market": "BTC_PERP", "side": "sell", "amount": "0.01",
-                                       "price": "60000", "activation_price": "63000",
-                                       "stop_limit_price": "62900"})
+    wrong_tp = await client.post(
+        OCO,
+        {
+            "market": "BTC_PERP",
+            "side": "sell",
+            "amount": "0.01",
+            "price": "60000",
+            "activation_price": "63000",
+            "stop_limit_price": "62900",
+        },
+    )
     assert wrong_tp.status == 400 and wrong_tp.json["code"] == 105
-    wrong_sl = await client.post(OCO, {"market": "BTC_PERP", "side": "sell", "amount": "0.01",
-                                       "price": "67000", "activation_price": "66000",
-                                       "stop_limit_price": "62900"})
+    wrong_sl = await client.post(
+        OCO,
+        {
+            "market": "BTC_PERP",
+            "side": "sell",
+            "amount": "0.01",
+            "price": "67000",
+            "activation_price": "66000",
+            "stop_limit_price": "62900",
+        },
+    )
     assert wrong_sl.status == 400 and wrong_sl.json["code"] == 106
-    oco = await client.ok(OCO, {"market": "BTC_PERP", "side": "buy", "amount": "0.01",
-                                "price": "63000", "activation_price": "67000",
-                                "stop_limit_price": "67100", "clientOrderId": "oco-1"})
-    cancelled = await client.ok("/api/v4/order/oco-cancel",
-                                {"market": "BTC_PERP", "clientOrderId": "oco-1"})
+    oco = await client.ok(
+        OCO,
+        {
+            "market": "BTC_PERP",
+            "side": "buy",
+            "amount": "0.01",
+            "price": "63000",
+            "activation_price": "67000",
+            "stop_limit_price": "67100",
+            "clientOrderId": "oco-1",
+        },
+    )
+    cancelled = await client.ok(
+        "/api/v4/order/oco-cancel", {"market": "BTC_PERP", "clientOrderId": "oco-1"}
+    )
     assert cancelled["id"] == oco["id"]
     assert cancelled["take_profit"]["status"] == cancelled["stop_loss"]["status"] == "CANCELED"
     assert (await client.ok(BALANCE))["USDT"] == 10000  # reservation released
-    gone = await client.post("/api/v4/order/conditional-cancel",
-                             {"market": "BTC_PERP", "id": oco["id"]})
+    gone = await client.post(
+        "/api/v4/order/conditional-cancel", {"market": "BTC_PERP", "id": oco["id"]}
+    )
     assert gone.status == 400 and gone.json["code"] == 2 and "id" in gone.json["errors"]
-    oco2 = await client.ok(OCO, {"market": "BTC_PERP", "side": "buy", "amount": "0.01",
-                                 "price": "63000", "activation_price": "67000",
-                                 "stop_limit_price": "67100"})
-    assert await client.ok("/api/v4/order/conditional-cancel",
-                           {"market": "BTC_PERP", "id": oco2["id"]}) == []
+    oco2 = await client.ok(
+        OCO,
+        {
+            "market": "BTC_PERP",
+            "side": "buy",
+            "amount": "0.01",
+            "price": "63000",
+            "activation_price": "67000",
+            "stop_limit_price": "67100",
+        },
+    )
+    assert (
+        await client.ok(
+            "/api/v4/order/conditional-cancel", {"market": "BTC_PERP", "id": oco2["id"]}
+        )
+        == []
+    )
     assert await client.ok(ORDERS) == []
 
 
@@ -263,8 +346,9 @@ async def test_bulk_returns_result_or_error_per_order(client):
     assert results[0]["error"] is None and results[0]["result"]["market"] == "BTC_USDT"
     assert results[1]["result"] is None and results[1]["error"]["code"] == 32
     assert results[2]["error"] is None and results[2]["result"]["market"] == "ETH_PERP"
-    stopped = await client.ok("/api/v4/order/collateral/bulk",
-                              {"orders": orders, "stopOnFail": True})
+    stopped = await client.ok(
+        "/api/v4/order/collateral/bulk", {"orders": orders, "stopOnFail": True}
+    )
     assert len(stopped) == 2 and stopped[1]["error"]["code"] == 32
     too_many = await client.post("/api/v4/order/collateral/bulk", {"orders": [limit()] * 21})
     assert too_many.status == 422 and too_many.json["code"] == 30
@@ -286,7 +370,8 @@ async def test_active_orders_filters_and_paging(client):
     b = await client.ok(LIMIT, limit(clientOrderId="b", price="31000"))
     assert [o["orderId"] for o in await client.ok(ORDERS, {"limit": 1})] == [a["orderId"]]
     assert [o["orderId"] for o in await client.ok(ORDERS, {"limit": 1, "offset": 1})] == [
-        b["orderId"]]
+        b["orderId"]
+    ]
     by_id = await client.ok(ORDERS, {"market": "BTC_USDT", "orderId": b["orderId"]})
     assert [o["clientOrderId"] for o in by_id] == ["b"]
     bad = await client.post(ORDERS, {"limit": 1000})
@@ -294,10 +379,12 @@ async def test_active_orders_filters_and_paging(client):
 
 
 async def test_histories_support_reconciliation(client):
-    order = await client.ok(MARKET, {"market": "ETH_PERP", "side": "buy", "amount": "0.01",
-                                     "clientOrderId": "recon-7"})
-    history = await client.ok("/api/v4/trade-account/order/history",
-                              {"market": "ETH_PERP", "clientOrderId": "recon-7"})
+    order = await client.ok(
+        MARKET, {"market": "ETH_PERP", "side": "buy", "amount": "0.01", "clientOrderId": "recon-7"}
+    )
+    history = await client.ok(
+        "/api/v4/trade-account/order/history", {"market": "ETH_PERP", "clientOrderId": "recon-7"}
+    )
     assert list(history) == ["ETH_PERP"]
     [record] = history["ETH_PERP"]
     assert record["id"] == order["orderId"] and record["status"] == "FILLED"
@@ -314,9 +401,10 @@ async def test_modify_recreates_the_order_with_a_new_id(client, ws):
     await ws.call("ordersPending_subscribe", ["BTC_USDT"])
     order = await client.ok(LIMIT, limit(clientOrderId="mod-1"))
     await ws.wait_push("ordersPending_update", lambda p: p[0] == 1)
-    modified = await client.ok("/api/v4/order/modify",
-                               {"market": "BTC_USDT", "orderId": order["orderId"],
-                                "price": "31000", "amount": "0.002"})
+    modified = await client.ok(
+        "/api/v4/order/modify",
+        {"market": "BTC_USDT", "orderId": order["orderId"], "price": "31000", "amount": "0.002"},
+    )
     assert modified["orderId"] != order["orderId"]
     assert modified["price"] == "31000" and modified["amount"] == "0.002"
     assert modified["clientOrderId"] == "mod-1"
@@ -325,12 +413,14 @@ async def test_modify_recreates_the_order_with_a_new_id(client, ws):
     created = await ws.wait_push("ordersPending_update", lambda p: p[0] == 1)
     assert created[1]["id"] == modified["orderId"]
     assert [o["orderId"] for o in await client.ok(ORDERS)] == [modified["orderId"]]
-    gone = await client.post("/api/v4/order/modify", {"market": "BTC_USDT",
-                                                      "orderId": order["orderId"],
-                                                      "price": "32000"})
+    gone = await client.post(
+        "/api/v4/order/modify",
+        {"market": "BTC_USDT", "orderId": order["orderId"], "price": "32000"},
+    )
     assert gone.status == 400 and gone.json["code"] == 2
-    too_big = await client.post("/api/v4/order/modify", {"market": "BTC_USDT",
-                                                         "orderId": modified["orderId"],
-                                                         "amount": "5"})
+    too_big = await client.post(
+        "/api/v4/order/modify",
+        {"market": "BTC_USDT", "orderId": modified["orderId"], "amount": "5"},
+    )
     assert too_big.status == 400 and too_big.json["code"] == 10
     assert [o["orderId"] for o in await client.ok(ORDERS)] == [modified["orderId"]]  # untouched

@@ -18,12 +18,20 @@ async def test_state_survives_a_restart(tmp_path, http):
         client = Client(http, sb.rest_url)
         await client.ok("/api/v4/collateral-account/leverage", {"leverage": 10})
         await client.ok("/api/v4/collateral-account/hedge-mode/update", {"hedgeMode": True})
-        await client.ok("/api/v4/order/collateral/market",
-                        {"market": "BTC_PERP", "side": "buy", "amount": "0.01",
-                         "positionSide": "LONG"})
-        order = await client.ok("/api/v4/order/collateral/limit",
-                                {"market": "ETH_USDT", "side": "buy", "amount": "0.01",
-                                 "price": "2000", "clientOrderId": "keep-me"})
+        await client.ok(
+            "/api/v4/order/collateral/market",
+            {"market": "BTC_PERP", "side": "buy", "amount": "0.01", "positionSide": "LONG"},
+        )
+        order = await client.ok(
+            "/api/v4/order/collateral/limit",
+            {
+                "market": "ETH_USDT",
+                "side": "buy",
+                "amount": "0.01",
+                "price": "2000",
+                "clientOrderId": "keep-me",
+            },
+        )
         await sb.set_price("ETH_PERP", D("3100"))
         positions = await client.ok("/api/v4/collateral-account/positions/open")
         balance = sb.engine.balance
@@ -46,9 +54,10 @@ async def test_state_survives_a_restart(tmp_path, http):
         history = await client.ok("/api/v4/collateral-account/positions/history")
         assert len(history) == 1
         # new ids continue after the old ones
-        new = await client.ok("/api/v4/order/collateral/limit",
-                              {"market": "ETH_USDT", "side": "buy", "amount": "0.01",
-                               "price": "2000"})
+        new = await client.ok(
+            "/api/v4/order/collateral/limit",
+            {"market": "ETH_USDT", "side": "buy", "amount": "0.01", "price": "2000"},
+        )
         assert new["orderId"] > order["orderId"]
 
     async with SandboxServer(fast_config(state_path=path, fresh=True)) as sb:
@@ -59,7 +68,7 @@ async def test_state_survives_a_restart(tmp_path, http):
 
 
 def test_engine_random_walk_is_seeded_and_static_prices_freeze():
-    clock = lambda: D("1800000000")  # noqa: E731
+    clock = lambda: D("1800000000")
 
     def walk(seed: int, static: bool) -> list[Decimal]:
         engine = Engine(clock=clock, options=EngineOptions(seed=seed, static_prices=static))
@@ -78,7 +87,7 @@ def test_engine_random_walk_is_seeded_and_static_prices_freeze():
 
 
 def test_engine_state_round_trip_keeps_the_walk_going():
-    clock = lambda: D("1800000000")  # noqa: E731
+    clock = lambda: D("1800000000")
     a = Engine(clock=clock, options=EngineOptions(seed=9))
     for _ in range(5):
         a.step_prices()

@@ -10,7 +10,7 @@ from tui.domain import risk
 from tui.domain.models import Direction
 from tui.sandbox import SandboxServer
 
-from .conftest import Client, Ws, fast_config
+from .conftest import Client, fast_config
 
 D = Decimal
 MARKET = "/api/v4/order/collateral/market"
@@ -42,26 +42,31 @@ async def test_leverage_values_and_margin_cap(client):
 async def test_hedge_mode_long_and_short_on_one_perp(client):
     assert await client.ok("/api/v4/collateral-account/hedge-mode") == {"hedgeMode": False}
     assert await client.ok(HEDGE, {"hedgeMode": True}) == {"hedgeMode": True}
-    missing_side = await client.post(MARKET, {"market": "BTC_PERP", "side": "buy",
-                                              "amount": "0.01"})
+    missing_side = await client.post(
+        MARKET, {"market": "BTC_PERP", "side": "buy", "amount": "0.01"}
+    )
     assert missing_side.status == 400 and missing_side.json["code"] == 114
-    long_order = await client.ok(MARKET, {"market": "BTC_PERP", "side": "buy", "amount": "0.01",
-                                          "positionSide": "LONG"})
+    long_order = await client.ok(
+        MARKET, {"market": "BTC_PERP", "side": "buy", "amount": "0.01", "positionSide": "LONG"}
+    )
     assert long_order["positionSide"] == "LONG"
-    await client.ok(MARKET, {"market": "BTC_PERP", "side": "sell", "amount": "0.02",
-                             "positionSide": "SHORT"})
+    await client.ok(
+        MARKET, {"market": "BTC_PERP", "side": "sell", "amount": "0.02", "positionSide": "SHORT"}
+    )
     positions = {p["positionSide"]: p for p in await client.ok(POSITIONS, {"market": "BTC_PERP"})}
     assert set(positions) == {"LONG", "SHORT"}
     assert positions["LONG"]["amount"] == "0.01" and positions["SHORT"]["amount"] == "-0.02"
     assert positions["LONG"]["positionId"] != positions["SHORT"]["positionId"]
     # sell LONG reduces the long only
-    await client.ok(MARKET, {"market": "BTC_PERP", "side": "sell", "amount": "0.004",
-                             "positionSide": "LONG"})
+    await client.ok(
+        MARKET, {"market": "BTC_PERP", "side": "sell", "amount": "0.004", "positionSide": "LONG"}
+    )
     positions = {p["positionSide"]: p for p in await client.ok(POSITIONS, {"market": "BTC_PERP"})}
     assert positions["LONG"]["amount"] == "0.006" and positions["SHORT"]["amount"] == "-0.02"
     # closing side without a position is refused (reduce semantics)
-    no_pos = await client.post(MARKET, {"market": "ETH_PERP", "side": "sell", "amount": "0.01",
-                                        "positionSide": "LONG"})
+    no_pos = await client.post(
+        MARKET, {"market": "ETH_PERP", "side": "sell", "amount": "0.01", "positionSide": "LONG"}
+    )
     assert no_pos.status == 400 and no_pos.json["code"] == 116
     # margin pairs stay one-way in hedge mode
     margin = await client.ok(MARKET, {"market": "ETH_USDT", "side": "buy", "amount": "0.01"})
@@ -70,12 +75,27 @@ async def test_hedge_mode_long_and_short_on_one_perp(client):
     locked = await client.post(HEDGE, {"hedgeMode": False})
     assert locked.status == 400 and locked.json["code"] == 113
     assert "hedgeMode" in locked.json["errors"]
-    wrong = await client.post(CLOSE, {"positionId": positions["SHORT"]["positionId"],
-                                      "market": "BTC_PERP", "positionSide": "LONG"})
+    wrong = await client.post(
+        CLOSE,
+        {
+            "positionId": positions["SHORT"]["positionId"],
+            "market": "BTC_PERP",
+            "positionSide": "LONG",
+        },
+    )
     assert wrong.status == 400 and wrong.json["code"] == 104
     for side in ("LONG", "SHORT"):
-        assert await client.ok(CLOSE, {"positionId": positions[side]["positionId"],
-                                       "market": "BTC_PERP", "positionSide": side}) == []
+        assert (
+            await client.ok(
+                CLOSE,
+                {
+                    "positionId": positions[side]["positionId"],
+                    "market": "BTC_PERP",
+                    "positionSide": side,
+                },
+            )
+            == []
+        )
     assert await client.ok(POSITIONS, {"market": "BTC_PERP"}) == []
     assert await client.ok(HEDGE, {"hedgeMode": False}) == {"hedgeMode": False}
     history = await client.ok(HISTORY, {"market": "BTC_PERP"})
@@ -84,8 +104,9 @@ async def test_hedge_mode_long_and_short_on_one_perp(client):
 
 
 async def test_hedge_mode_update_refused_with_open_futures_orders(client):
-    await client.ok(LIMIT, {"market": "BTC_PERP", "side": "buy", "amount": "0.01",
-                            "price": "30000"})
+    await client.ok(
+        LIMIT, {"market": "BTC_PERP", "side": "buy", "amount": "0.01", "price": "30000"}
+    )
     reply = await client.post(HEDGE, {"hedgeMode": True})
     assert reply.status == 400 and reply.json["code"] == 113
     missing = await client.post(HEDGE, {})
@@ -95,8 +116,11 @@ async def test_hedge_mode_update_refused_with_open_futures_orders(client):
 async def test_close_unknown_position_is_104(client):
     reply = await client.post(CLOSE, {"positionId": 42, "market": "BTC_PERP"})
     assert reply.status == 400
-    assert reply.json == {"code": 104, "message": "Inner validation failed",
-                          "errors": {"positionId": ["position doesn't exist."]}}
+    assert reply.json == {
+        "code": 104,
+        "message": "Inner validation failed",
+        "errors": {"positionId": ["position doesn't exist."]},
+    }
 
 
 async def test_positions_history_records_each_change(client, sandbox):
@@ -117,8 +141,14 @@ async def test_positions_history_records_each_change(client, sandbox):
     for event in events:
         assert event["positionSide"] == "BOTH" and event["side"] == "LONG"
         assert event["isHedge"] is False and event["liquidationState"] is None
-        assert set(event["orderDetail"]) == {"id", "tradeAmount", "price", "tradeFee",
-                                             "fundingFee", "realizedPnl"}
+        assert set(event["orderDetail"]) == {
+            "id",
+            "tradeAmount",
+            "price",
+            "tradeFee",
+            "fundingFee",
+            "realizedPnl",
+        }
     page = await client.ok(HISTORY, {"market": "ETH_PERP", "limit": 1, "offset": 1})
     assert [e["amount"] for e in page] == ["0.06"]
     bad = await client.post(HISTORY, {"limit": 0})
@@ -129,10 +159,19 @@ async def test_liquidation_stages_on_the_positions_stream(client, sandbox, ws):
     engine = sandbox.engine
     await client.ok(LEVERAGE, {"leverage": 10})
     opened = await client.ok(MARKET, {"market": "BTC_PERP", "side": "buy", "amount": "0.1"})
-    pending = await client.ok(LIMIT, {"market": "BTC_PERP", "side": "buy", "amount": "0.01",
-                                      "price": "40000"})
-    take_profit = await client.ok(LIMIT, {"market": "BTC_PERP", "side": "sell", "amount": "0.1",
-                                          "price": "70000", "reduceOnly": True})
+    pending = await client.ok(
+        LIMIT, {"market": "BTC_PERP", "side": "buy", "amount": "0.01", "price": "40000"}
+    )
+    take_profit = await client.ok(
+        LIMIT,
+        {
+            "market": "BTC_PERP",
+            "side": "sell",
+            "amount": "0.1",
+            "price": "70000",
+            "reduceOnly": True,
+        },
+    )
     await ws.authorize(client)
     await ws.call("positionsAccountMargin_subscribe", [])
     await ws.call("positionsMargin_subscribe", [])
@@ -146,8 +185,9 @@ async def test_liquidation_stages_on_the_positions_stream(client, sandbox, ws):
 
     # 1. margin call: between the margin-call and liquidation prices
     await sandbox.set_price("BTC_PERP", ((call + liq) / 2).quantize(D("0.01")))
-    snap = await ws.wait_push("positionsMargin_update",
-                              lambda p: p["records"][0]["liq_stage"] == "margin_call")
+    snap = await ws.wait_push(
+        "positionsMargin_update", lambda p: p["records"][0]["liq_stage"] == "margin_call"
+    )
     assert snap["records"][0]["amount"] == "0.1"
     event_type, event_pos = await ws.wait_push("positionsAccountMargin_update")
     assert event_type == 1 and event_pos["liq_stage"] == "margin_call"
@@ -156,17 +196,19 @@ async def test_liquidation_stages_on_the_positions_stream(client, sandbox, ws):
 
     # 2. partial liquidation: just past the liquidation price -> 25 % closed, margin restored
     await sandbox.set_price("BTC_PERP", liq.quantize(D("0.01")) - D("5"))
-    snap = await ws.wait_push("positionsMargin_update",
-                              lambda p: p["total"] == 1 and p["records"][0]["amount"] == "0.075")
+    snap = await ws.wait_push(
+        "positionsMargin_update", lambda p: p["total"] == 1 and p["records"][0]["amount"] == "0.075"
+    )
     record = snap["records"][0]
     assert record["liq_stage"] == "margin_call"
     new_liq = D(record["liq_price"])
     assert new_liq < liq
-    event_type, event_pos = await ws.wait_push("positionsAccountMargin_update",
-                                               lambda p: p[0] == 2)
+    event_type, event_pos = await ws.wait_push("positionsAccountMargin_update", lambda p: p[0] == 2)
     assert event_pos["liq_stage"] == "liquidation"
     assert [o["orderId"] for o in await client.ok("/api/v4/orders")] == [
-        pending["orderId"], take_profit["orderId"]]
+        pending["orderId"],
+        take_profit["orderId"],
+    ]
 
     # 3. hit again: full liquidation, position gone, its orders cancelled, margin lost
     await sandbox.set_price("BTC_PERP", new_liq - D("1"))

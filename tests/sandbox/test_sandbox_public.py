@@ -25,7 +25,7 @@ async def test_ticker_has_last_prices_as_strings(client):
     reply = await client.get("/api/v4/public/ticker")
     assert reply.status == 200
     btc = reply.json["BTC_USDT"]
-    assert Decimal(btc["last_price"]) == Decimal("65000")
+    assert Decimal(btc["last_price"]) == Decimal(65000)
     assert {"base_id", "quote_id", "quote_volume", "base_volume", "isFrozen", "change"} <= set(btc)
 
 
@@ -63,7 +63,7 @@ async def test_orderbook_is_sorted_around_the_last_price(client):
     bids = [Decimal(p) for p, _ in book["bids"]]
     assert len(asks) == len(bids) == 5
     assert asks == sorted(asks) and bids == sorted(bids, reverse=True)
-    assert bids[0] < Decimal("65010") < asks[0]
+    assert bids[0] < Decimal(65010) < asks[0]
 
 
 async def test_orderbook_errors(client):
@@ -88,16 +88,19 @@ async def test_sandbox_info_identifies_the_sandbox(client):
 
 
 async def test_control_price_endpoint_sets_the_price(client, sandbox, http):
-    async with http.post(sandbox.rest_url + "/sandbox/price",
-                         json={"market": "ETH_USDT", "price": "3000.5"}) as r:
+    async with http.post(
+        sandbox.rest_url + "/sandbox/price", json={"market": "ETH_USDT", "price": "3000.5"}
+    ) as r:
         assert r.status == 200
     ticker = (await client.get("/api/v4/public/ticker")).json
     assert Decimal(ticker["ETH_USDT"]["last_price"]) == Decimal("3000.5")
-    async with http.post(sandbox.rest_url + "/sandbox/price",
-                         json={"market": "NOPE", "price": "1"}) as r:
+    async with http.post(
+        sandbox.rest_url + "/sandbox/price", json={"market": "NOPE", "price": "1"}
+    ) as r:
         assert r.status == 422
-    async with http.post(sandbox.rest_url + "/sandbox/price",
-                         json={"market": "ETH_USDT", "price": "abc"}) as r:
+    async with http.post(
+        sandbox.rest_url + "/sandbox/price", json={"market": "ETH_USDT", "price": "abc"}
+    ) as r:
         assert r.status == 422
 
 
@@ -136,10 +139,11 @@ async def test_control_endpoints_refuse_non_loopback_peers(http):
         outside = f"http://{address}:{sb.port}"
         async with http.get(outside + "/sandbox/info") as r:
             assert r.status == 403
-        async with http.post(outside + "/sandbox/price",
-                             json={"market": "BTC_PERP", "price": "1"}) as r:
+        async with http.post(
+            outside + "/sandbox/price", json={"market": "BTC_PERP", "price": "1"}
+        ) as r:
             assert r.status == 403
-        assert sb.engine.prices["BTC_PERP"] == Decimal("65010")
+        assert sb.engine.prices["BTC_PERP"] == Decimal(65010)
         # the exchange API itself still answers there; loopback control still works
         assert (await Client(http, outside).get("/api/v4/public/ping")).json == ["pong"]
         async with http.get(sb.rest_url + "/sandbox/info") as r:

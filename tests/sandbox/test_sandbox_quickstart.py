@@ -1,3 +1,4 @@
+# ruff: noqa: I001 - the quickstart helper below is kept verbatim, imports included
 """WhiteBIT's own quickstart helper, copied verbatim, pointed at the sandbox."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from tui.sandbox import start_sandbox_thread
 from .conftest import KEY, SECRET, fast_config
 
 # ---- verbatim from https://docs.whitebit.com/products/margin-futures/quickstart ----------------
+# fmt: off
 import base64
 import hashlib
 import hmac
@@ -40,6 +42,7 @@ def send_request(path, data=None):
         "X-TXC-SIGNATURE": signature,
     }
     return requests.post(BASE_URL + path, headers=headers, data=data_json).json()
+# fmt: on
 # ---- end of the verbatim helper --------------------------------------------------------------
 
 
@@ -66,12 +69,15 @@ def test_margin_quickstart_flow(pointed_at_sandbox):
     balance = quickstart("/api/v4/collateral-account/balance")
     assert balance["USDT"] == 10000  # a JSON number
     assert quickstart("/api/v4/collateral-account/leverage", {"leverage": 5}) == {"leverage": 5}
-    order = quickstart("/api/v4/order/collateral/limit", {
-        "market": "BTC_USDT",
-        "side": "buy",
-        "amount": "0.001",
-        "price": "30000",  # Price far below market — order will not fill
-    })
+    order = quickstart(
+        "/api/v4/order/collateral/limit",
+        {
+            "market": "BTC_USDT",
+            "side": "buy",
+            "amount": "0.001",
+            "price": "30000",  # Price far below market — order will not fill
+        },
+    )
     orderId = order.get("orderId")
     assert isinstance(orderId, int) and order["left"] == "0.001"
     assert quickstart("/api/v4/collateral-account/positions/open", {"market": "BTC_USDT"}) == []
@@ -88,27 +94,37 @@ def test_futures_quickstart_flow(pointed_at_sandbox):
     hedge = quickstart("/api/v4/collateral-account/hedge-mode/update", {"hedgeMode": True})
     assert hedge == {"hedgeMode": True}
     assert quickstart("/api/v4/collateral-account/hedge-mode") == {"hedgeMode": True}
-    order = quickstart("/api/v4/order/collateral/limit", {
-        "market": "BTC_PERP", "side": "buy", "amount": "0.001", "price": "30000",
-        "positionSide": "LONG",
-    })
+    order = quickstart(
+        "/api/v4/order/collateral/limit",
+        {
+            "market": "BTC_PERP",
+            "side": "buy",
+            "amount": "0.001",
+            "price": "30000",
+            "positionSide": "LONG",
+        },
+    )
     assert order["market"] == "BTC_PERP" and order["type"] == "limit"
     assert order["positionSide"] == "LONG"
     # the market comes down to the order: it fills at its limit price and opens a LONG
-    handle.set_price("BTC_PERP", Decimal("29999"))
+    handle.set_price("BTC_PERP", Decimal(29999))
     positions = quickstart("/api/v4/collateral-account/positions/open", {"market": "BTC_PERP"})
     assert len(positions) == 1
     pos = positions[0]
-    assert pos["positionSide"] == "LONG" and Decimal(pos["basePrice"]) == Decimal("30000")
-    assert Decimal(pos["margin"]) == Decimal("6")  # 0.001 * 30000 / 5
+    assert pos["positionSide"] == "LONG" and Decimal(pos["basePrice"]) == Decimal(30000)
+    assert Decimal(pos["margin"]) == Decimal(6)  # 0.001 * 30000 / 5
     assert pos["liquidationPrice"] is not None
-    close = quickstart("/api/v4/collateral-account/position/close", {
-        "positionId": pos["positionId"], "market": "BTC_PERP",
-    })
+    close = quickstart(
+        "/api/v4/collateral-account/position/close",
+        {
+            "positionId": pos["positionId"],
+            "market": "BTC_PERP",
+        },
+    )
     assert close == []
     assert quickstart("/api/v4/collateral-account/positions/open", {"market": "BTC_PERP"}) == []
 
 
 async def test_quickstart_helper_from_async_code(pointed_at_sandbox):
     summary = await asyncio.to_thread(quickstart, "/api/v4/collateral-account/summary")
-    assert summary["leverage"] == 5 and Decimal(str(summary["equity"])) == Decimal("10000")
+    assert summary["leverage"] == 5 and Decimal(str(summary["equity"])) == Decimal(10000)

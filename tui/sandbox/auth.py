@@ -42,7 +42,9 @@ def _reject_constant(name: str) -> Any:
 def parse_json_object(body: bytes) -> dict[str, Any]:
     """Parse a request body with Decimal floats; anything but a JSON object is invalid."""
     try:
-        data = json.loads(body.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant)
+        data = json.loads(
+            body.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant
+        )
     except (UnicodeDecodeError, ValueError):
         raise errors.invalid_payload() from None
     if not isinstance(data, dict):

@@ -17,6 +17,9 @@ from tui.domain.markets import (
 from tui.domain.models import Market, Product
 
 D = Decimal
+NO_FUNDING = D("0")
+FUNDING_CAP = D("0.003")
+FUNDING_FLOOR = D("-0.003")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,9 +32,9 @@ class MarketSpec:
     quote_id: int
     index_name: str
     #: predicted funding rate per period for perpetuals (positive = longs pay shorts)
-    funding_rate: Decimal = D("0")
-    funding_cap: Decimal = D("0.003")
-    funding_floor: Decimal = D("-0.003")
+    funding_rate: Decimal = NO_FUNDING
+    funding_cap: Decimal = FUNDING_CAP
+    funding_floor: Decimal = FUNDING_FLOOR
 
     @property
     def name(self) -> str:
@@ -79,23 +82,37 @@ def default_catalog() -> dict[str, MarketSpec]:
     specs = [
         MarketSpec(
             _market("BTC_USDT", "BTC", 6, 2, "0.0001", "5", "0.1", "0.1"),
-            start_price=D("65000.00"), volatility_bps=D("5"), base_id=1, quote_id=825,
+            start_price=D("65000.00"),
+            volatility_bps=D("5"),
+            base_id=1,
+            quote_id=825,
             index_name="Bitcoin",
         ),
         MarketSpec(
             _market("ETH_USDT", "ETH", 4, 2, "0.001", "5", "0.1", "0.1"),
-            start_price=D("3200.00"), volatility_bps=D("7"), base_id=1027, quote_id=825,
+            start_price=D("3200.00"),
+            volatility_bps=D("7"),
+            base_id=1027,
+            quote_id=825,
             index_name="Ethereum",
         ),
         MarketSpec(
             _market("BTC_PERP", "BTC", 6, 2, "0.0001", "5", "0.01", "0.055"),
-            start_price=D("65010.00"), volatility_bps=D("5"), base_id=1, quote_id=825,
-            index_name="Bitcoin", funding_rate=D("0.0001"),
+            start_price=D("65010.00"),
+            volatility_bps=D("5"),
+            base_id=1,
+            quote_id=825,
+            index_name="Bitcoin",
+            funding_rate=D("0.0001"),
         ),
         MarketSpec(
             _market("ETH_PERP", "ETH", 4, 2, "0.001", "5", "0.01", "0.055"),
-            start_price=D("3201.00"), volatility_bps=D("7"), base_id=1027, quote_id=825,
-            index_name="Ethereum", funding_rate=D("0.00005"),
+            start_price=D("3201.00"),
+            volatility_bps=D("7"),
+            base_id=1027,
+            quote_id=825,
+            index_name="Ethereum",
+            funding_rate=D("0.00005"),
         ),
     ]
     return {s.name: s for s in specs}
@@ -104,5 +121,12 @@ def default_catalog() -> dict[str, MarketSpec]:
 #: Futures leverage brackets as /public/futures reports them: leverage -> maximum position size in
 #: USDT at that tier, 0 = no cap. Reported only; the sandbox does not enforce them.
 FUTURES_BRACKETS: dict[str, int] = {
-    "1": 0, "2": 0, "3": 0, "5": 0, "10": 0, "20": 0, "50": 2_000_000, "100": 500_000,
+    "1": 0,
+    "2": 0,
+    "3": 0,
+    "5": 0,
+    "10": 0,
+    "20": 0,
+    "50": 2_000_000,
+    "100": 500_000,
 }

@@ -59,7 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-key", default=DEMO_API_KEY, help="API key the sandbox accepts")
     parser.add_argument("--api-secret", default=DEMO_API_SECRET, help="its secret")
     parser.add_argument(
-        "--balance", type=_balance, action="append", default=[], metavar="ASSET=AMOUNT",
+        "--balance",
+        type=_balance,
+        action="append",
+        default=[],
+        metavar="ASSET=AMOUNT",
         help="starting collateral balance (repeatable; default USDT=10000; used on a fresh state)",
     )
     parser.add_argument("--static-prices", action="store_true", help="freeze the price feed")
@@ -90,7 +94,7 @@ async def serve(cfg: SandboxConfig, stop: asyncio.Event | None = None, out=None)
     out = out or sys.stdout
     stop = stop or asyncio.Event()
     async with SandboxServer(cfg) as sb:
-        print(f"WhiteBIT sandbox exchange (collateral-tui)", file=out)
+        print("WhiteBIT sandbox exchange (collateral-tui)", file=out)
         print(f"  REST base URL: {sb.rest_url}", file=out)
         print(f"  WebSocket URL: {sb.ws_url}", file=out)
         print(f"  API key:       {cfg.api_key}", file=out)

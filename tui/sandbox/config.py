@@ -16,7 +16,7 @@ Clock = Callable[[], "Decimal | float | int"]
 
 
 def _default_balances() -> dict[str, Decimal]:
-    return {"USDT": Decimal("10000")}
+    return {"USDT": Decimal(10000)}
 
 
 def wall_clock() -> Decimal:

@@ -277,22 +277,26 @@ class Engine:
             if asset == COLLATERAL_ASSET:
                 borrow = sum((self.borrowed(p) for p in self.positions.values()), ZERO)
                 avail = self.available()
-                rows.append({
-                    "asset": asset,
-                    "balance": self.balance,
-                    "borrow": borrow,
-                    "availableWithoutBorrow": avail,
-                    "availableWithBorrow": avail * self.leverage,
-                })
+                rows.append(
+                    {
+                        "asset": asset,
+                        "balance": self.balance,
+                        "borrow": borrow,
+                        "availableWithoutBorrow": avail,
+                        "availableWithBorrow": avail * self.leverage,
+                    }
+                )
             else:
                 amount = self.balances[asset]
-                rows.append({
-                    "asset": asset,
-                    "balance": amount,
-                    "borrow": ZERO,
-                    "availableWithoutBorrow": amount,
-                    "availableWithBorrow": amount,
-                })
+                rows.append(
+                    {
+                        "asset": asset,
+                        "balance": amount,
+                        "borrow": ZERO,
+                        "availableWithoutBorrow": amount,
+                        "availableWithBorrow": amount,
+                    }
+                )
         return rows
 
     def available_balances(self) -> dict[str, Decimal]:
@@ -443,10 +447,13 @@ class Engine:
             return (order.position_side == "LONG") != (order.side == "buy")
         return False
 
-    def _requirement(self, spec: MarketSpec, open_qty: Decimal, qty: Decimal, price: Decimal) -> Decimal:
+    def _requirement(
+        self, spec: MarketSpec, open_qty: Decimal, qty: Decimal, price: Decimal
+    ) -> Decimal:
         lev = self.effective_leverage(spec.name)
         return (
-            risk.required_margin(open_qty, price, lev) + qty * price * spec.market.taker_fee / HUNDRED
+            risk.required_margin(open_qty, price, lev)
+            + qty * price * spec.market.taker_fee / HUNDRED
         ).quantize(MONEY_Q)
 
     def place_order(
@@ -467,9 +474,18 @@ class Engine:
     ) -> SimOrder:
         """Validate and place one order; returns it (filled, resting or cancelled)."""
         order = self._build_order(
-            kind, market, side, amount, price=price, activation_price=activation_price,
-            client_order_id=client_order_id, post_only=post_only, ioc=ioc,
-            position_side=position_side, reduce_only=reduce_only, stp=stp,
+            kind,
+            market,
+            side,
+            amount,
+            price=price,
+            activation_price=activation_price,
+            client_order_id=client_order_id,
+            post_only=post_only,
+            ioc=ioc,
+            position_side=position_side,
+            reduce_only=reduce_only,
+            stp=stp,
         )
         self._submit(order)
         return order
@@ -513,15 +529,25 @@ class Engine:
                     101, "activation_price", "Activation price should not be equal to last price."
                 )
         if post_only and ioc:
-            raise errors.validation(37, "ioc", "Either IOC or PostOnly flag in true state is allowed.")
+            raise errors.validation(
+                37, "ioc", "Either IOC or PostOnly flag in true state is allowed."
+            )
         ref_price = price if price is not None else (activation_price or last)
         self._check_total(spec, amount, ref_price)
         self._check_client_order_id(market, client_order_id, replaces)
         pside = self._resolve_position_side(market, position_side)
-        reduce_qty, open_qty, pos = self._split(market, side, pside, amount)
+        reduce_qty, open_qty, _ = self._split(market, side, pside, amount)
         probe = SimOrder(
-            id=0, market=market, side=side, type=kind, amount=amount, left=amount,
-            ctime=ZERO, mtime=ZERO, position_side=pside, reduce_only=reduce_only,
+            id=0,
+            market=market,
+            side=side,
+            type=kind,
+            amount=amount,
+            left=amount,
+            ctime=ZERO,
+            mtime=ZERO,
+            position_side=pside,
+            reduce_only=reduce_only,
         )
         if self._is_closing_only(probe):
             if reduce_qty <= 0:
@@ -633,23 +659,43 @@ class Engine:
             raise errors.inner(105, "price", "Wrong take profit price.")
         if not sl_ok:
             raise errors.inner(106, "activation_price", "Wrong stop loss activation price.")
-        common = dict(
-            client_order_id=client_order_id, post_only=False, ioc=False,
-            position_side=position_side, reduce_only=reduce_only, stp=stp,
-        )
+        common: dict[str, Any] = {
+            "client_order_id": client_order_id,
+            "post_only": False,
+            "ioc": False,
+            "position_side": position_side,
+            "reduce_only": reduce_only,
+            "stp": stp,
+        }
         # One reservation for the group (only one leg can fill): the larger of the two prices.
         tp = self._build_order(
-            "limit", market, side, amount, price=price, activation_price=None,
-            extra_reserve_price=stop_limit_price, **common,
+            "limit",
+            market,
+            side,
+            amount,
+            price=price,
+            activation_price=None,
+            extra_reserve_price=stop_limit_price,
+            **common,
         )
         sl = self._build_order(
-            "stop limit", market, side, amount, price=stop_limit_price,
-            activation_price=activation_price, check_balance=False, **common,
+            "stop limit",
+            market,
+            side,
+            amount,
+            price=stop_limit_price,
+            activation_price=activation_price,
+            check_balance=False,
+            **common,
         )
         sl.reserved = ZERO
         group = OcoGroup(
-            id=self._id("order"), market=market, take_profit_id=tp.id, stop_loss_id=sl.id,
-            reduce_only=reduce_only, client_order_id=client_order_id,
+            id=self._id("order"),
+            market=market,
+            take_profit_id=tp.id,
+            stop_loss_id=sl.id,
+            reduce_only=reduce_only,
+            client_order_id=client_order_id,
         )
         for leg, role in ((tp, "take_profit"), (sl, "stop_loss")):
             leg.oco_id = group.id
@@ -677,7 +723,11 @@ class Engine:
         for group in self.oco.values():
             if group.market != market:
                 continue
-            if oco_id is not None and oco_id in (group.id, group.take_profit_id, group.stop_loss_id):
+            if oco_id is not None and oco_id in (
+                group.id,
+                group.take_profit_id,
+                group.stop_loss_id,
+            ):
                 return group
             if client_order_id and group.client_order_id == client_order_id:
                 return group
@@ -740,8 +790,10 @@ class Engine:
         self.spec(market)
         old = next(
             (
-                o for o in self.orders.values()
-                if o.market == market and (
+                o
+                for o in self.orders.values()
+                if o.market == market
+                and (
                     (order_id is not None and o.id == order_id)
                     or (client_order_id is not None and o.client_order_id == client_order_id)
                 )
@@ -755,19 +807,28 @@ class Engine:
         if old.type == "market":
             raise errors.inner(1, "orderId", "Invalid argument.")
         if activation_price is not None and not old.is_stop:
-            raise errors.validation(30, "activationPrice", "Only stop orders have an activation price.")
+            raise errors.validation(
+                30, "activationPrice", "Only stop orders have an activation price."
+            )
         saved = old.reserved
         old.reserved = ZERO  # its reservation is available to the replacement
         try:
             new = self._build_order(
-                old.type, market, old.side, amount if amount is not None else old.left,
+                old.type,
+                market,
+                old.side,
+                amount if amount is not None else old.left,
                 price=price if price is not None else old.price,
                 activation_price=(
                     activation_price if activation_price is not None else old.activation_price
                 ),
-                client_order_id=old.client_order_id, post_only=old.post_only, ioc=old.ioc,
+                client_order_id=old.client_order_id,
+                post_only=old.post_only,
+                ioc=old.ioc,
                 position_side=old.position_side if old.position_side != "BOTH" else None,
-                reduce_only=old.reduce_only, stp=old.stp, replaces=old.id,
+                reduce_only=old.reduce_only,
+                stp=old.stp,
+                replaces=old.id,
             )
         except errors.ApiError:
             old.reserved = saved
@@ -791,9 +852,12 @@ class Engine:
             spec = self.catalog[order.market]
             if wanted and ("futures" if spec.is_futures else "margin") not in wanted:
                 continue
-            if position_side is not None and spec.is_futures:
-                if order.position_side != position_side.upper():
-                    continue
+            if (
+                position_side is not None
+                and spec.is_futures
+                and order.position_side != position_side.upper()
+            ):
+                continue
             if order.oco_id is not None and order.oco_id in self.oco:
                 self.cancel_oco(self.oco[order.oco_id])
             else:
@@ -936,9 +1000,15 @@ class Engine:
         funding_fee = ZERO
         if pos is None:
             pos = SimPosition(
-                id=self._id("position"), market=market, position_side=position_side,
-                direction=direction, size=qty, entry=price, margin=add_margin,
-                open_time=now, modify_time=now,
+                id=self._id("position"),
+                market=market,
+                position_side=position_side,
+                direction=direction,
+                size=qty,
+                entry=price,
+                margin=add_margin,
+                open_time=now,
+                modify_time=now,
             )
             self.positions[pos.id] = pos
         else:
@@ -999,28 +1069,30 @@ class Engine:
         realized_pnl: Decimal | None,
         liquidation_state: str | None,
     ) -> None:
-        self.position_events.append({
-            "positionId": pos.id,
-            "market": pos.market,
-            "openDate": pos.open_time,
-            "modifyDate": self.now(),
-            "amount": pos.signed_amount,
-            "basePrice": pos.entry,
-            "realizedFunding": pos.funding,
-            "liquidationPrice": self.liquidation_price(pos) if pos.size > 0 else None,
-            "liquidationState": liquidation_state,
-            "orderDetail": {
-                "id": order.id,
-                "tradeAmount": qty,
-                "price": price,
-                "tradeFee": fee,
-                "fundingFee": funding_fee if funding_fee else None,
-                "realizedPnl": realized_pnl,
-            },
-            "positionSide": pos.position_side,
-            "side": "LONG" if pos.direction == "long" else "SHORT",
-            "isHedge": pos.position_side != "BOTH",
-        })
+        self.position_events.append(
+            {
+                "positionId": pos.id,
+                "market": pos.market,
+                "openDate": pos.open_time,
+                "modifyDate": self.now(),
+                "amount": pos.signed_amount,
+                "basePrice": pos.entry,
+                "realizedFunding": pos.funding,
+                "liquidationPrice": self.liquidation_price(pos) if pos.size > 0 else None,
+                "liquidationState": liquidation_state,
+                "orderDetail": {
+                    "id": order.id,
+                    "tradeAmount": qty,
+                    "price": price,
+                    "tradeFee": fee,
+                    "fundingFee": funding_fee if funding_fee else None,
+                    "realizedPnl": realized_pnl,
+                },
+                "positionSide": pos.position_side,
+                "side": "LONG" if pos.direction == "long" else "SHORT",
+                "isHedge": pos.position_side != "BOTH",
+            }
+        )
         if len(self.position_events) > HISTORY_CAP:
             del self.position_events[: len(self.position_events) - HISTORY_CAP]
         self.dirty = True
@@ -1042,8 +1114,15 @@ class Engine:
         side = "sell" if pos.direction == "long" else "buy"
         now = self.now()
         order = SimOrder(
-            id=self._id("order"), market=market, side=side, type="market", amount=pos.size,
-            left=pos.size, ctime=now, mtime=now, position_side=pos.position_side,
+            id=self._id("order"),
+            market=market,
+            side=side,
+            type="market",
+            amount=pos.size,
+            left=pos.size,
+            ctime=now,
+            mtime=now,
+            position_side=pos.position_side,
             reduce_only=True,
         )
         self._execute(order, self.prices[market], "taker")
@@ -1070,7 +1149,11 @@ class Engine:
         self.prices_dirty = True
         if not self.options.static_prices:
             for spec in self.catalog.values():
-                bps = D(self.rng.randint(-int(spec.volatility_bps * 100), int(spec.volatility_bps * 100)))
+                bps = D(
+                    self.rng.randint(
+                        -int(spec.volatility_bps * 100), int(spec.volatility_bps * 100)
+                    )
+                )
                 factor = 1 + bps / D(1_000_000)
                 step = spec.market.price_step
                 price = max(step, risk.quantize_price(self.prices[spec.name] * factor, step))
@@ -1138,10 +1221,19 @@ class Engine:
         now = self.now()
         fee = (qty * price * spec.market.taker_fee / HUNDRED).quantize(MONEY_Q)
         order = SimOrder(
-            id=self._id("order"), market=pos.market,
-            side="sell" if pos.direction == "long" else "buy", type="market", amount=qty,
-            left=ZERO, ctime=now, mtime=now, deal_stock=qty, deal_money=qty * price,
-            deal_fee=fee, position_side=pos.position_side, reduce_only=True,
+            id=self._id("order"),
+            market=pos.market,
+            side="sell" if pos.direction == "long" else "buy",
+            type="market",
+            amount=qty,
+            left=ZERO,
+            ctime=now,
+            mtime=now,
+            deal_stock=qty,
+            deal_money=qty * price,
+            deal_fee=fee,
+            position_side=pos.position_side,
+            reduce_only=True,
             source="liquidation",
         )
         return order
@@ -1208,19 +1300,30 @@ class Engine:
     def _funding_round(self, when: Decimal) -> None:
         for name, rate in self.funding_rates.items():
             price = self.prices[name]
-            self.funding_rounds.append({
-                "market": name, "fundingTime": when, "fundingRate": rate,
-                "settlementPrice": price, "rateCalculatedTime": when,
-            })
+            self.funding_rounds.append(
+                {
+                    "market": name,
+                    "fundingTime": when,
+                    "fundingRate": rate,
+                    "settlementPrice": price,
+                    "rateCalculatedTime": when,
+                }
+            )
             for pos in self.open_positions(name):
                 paid = (risk.notional(pos.size, price) * rate).quantize(MONEY_Q)
                 amount = -paid if pos.direction == "long" else paid
                 self.balance = self.balance + amount
-                self.funding_payments.append({
-                    "market": name, "fundingTime": when, "fundingRate": rate,
-                    "fundingAmount": amount, "positionAmount": pos.signed_amount,
-                    "settlementPrice": price, "rateCalculatedTime": when,
-                })
+                self.funding_payments.append(
+                    {
+                        "market": name,
+                        "fundingTime": when,
+                        "fundingRate": rate,
+                        "fundingAmount": amount,
+                        "positionAmount": pos.signed_amount,
+                        "settlementPrice": price,
+                        "rateCalculatedTime": when,
+                    }
+                )
                 self._emit("balance")
             if not self.options.static_prices:
                 spec = self.catalog[name]
@@ -1278,11 +1381,14 @@ class Engine:
 
     def history_signature(self) -> tuple[Any, ...]:
         return (
-            len(self.finished), self.finished[-1].id if self.finished else None,
-            len(self.deals), self.deals[-1]["id"] if self.deals else None,
+            len(self.finished),
+            self.finished[-1].id if self.finished else None,
+            len(self.deals),
+            self.deals[-1]["id"] if self.deals else None,
             len(self.position_events),
             self.position_events[-1]["modifyDate"] if self.position_events else None,
-            len(self.funding_payments), len(self.funding_rounds),
+            len(self.funding_payments),
+            len(self.funding_rounds),
             self.funding_rounds[-1]["fundingTime"] if self.funding_rounds else None,
         )
 

@@ -24,8 +24,15 @@ from .state import SimOrder
 D = Decimal
 _DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 _INT_RE = re.compile(r"^-?\d{1,20}$")
-STP_VALUES = {"no": "no", "cb": "cb", "cn": "cn", "co": "co", "cancel_both": "cb",
-              "cancel_new": "cn", "cancel_old": "co"}
+STP_VALUES = {
+    "no": "no",
+    "cb": "cb",
+    "cn": "cn",
+    "co": "co",
+    "cancel_both": "cb",
+    "cancel_new": "cn",
+    "cancel_old": "co",
+}
 
 
 @dataclass
@@ -238,7 +245,8 @@ def positions_history(ctx: Context, p: Params) -> Any:
     start, end = p.dates()
     limit, offset = p.page(50, 100)
     rows = [
-        e for e in reversed(engine.position_events)
+        e
+        for e in reversed(engine.position_events)
         if (position_id is None or e["positionId"] == position_id)
         and (market is None or e["market"] == market)
         and _in_dates(e["modifyDate"], start, end)
@@ -251,7 +259,8 @@ def funding_history(ctx: Context, p: Params) -> Any:
     start, end = p.dates()
     limit, offset = p.page(100, 100)
     rows = [
-        r for r in reversed(ctx.engine.funding_payments)
+        r
+        for r in reversed(ctx.engine.funding_payments)
         if (market is None or r["market"] == market) and _in_dates(r["fundingTime"], start, end)
     ]
     return {
@@ -267,11 +276,13 @@ def adl_quantile(ctx: Context, p: Params) -> Any:
         if not spec.is_futures:
             continue
         sides = {pos.direction for pos in ctx.engine.open_positions(name)}
-        out.append({
-            "market": name,
-            "long": 0 if "long" in sides else None,
-            "short": 0 if "short" in sides else None,
-        })
+        out.append(
+            {
+                "market": name,
+                "long": 0 if "long" in sides else None,
+                "short": 0 if "short" in sides else None,
+            }
+        )
     return out
 
 
@@ -313,7 +324,9 @@ def _order_fields(ctx: Context, p: Params, kind: str) -> dict[str, Any]:
                 30, "reduceOnly", "Reduce only cannot be used with stop loss or take profit."
             )
         raise errors.validation(
-            30, "stopLoss", "Attached take profit / stop loss (OTO) is not supported by the sandbox."
+            30,
+            "stopLoss",
+            "Attached take profit / stop loss (OTO) is not supported by the sandbox.",
         )
     return fields
 
@@ -374,7 +387,12 @@ def oco(ctx: Context, p: Params) -> Any:
     assert amount is not None and price is not None and activation is not None
     assert stop_limit is not None
     group = ctx.engine.place_oco(
-        market, side, amount, price, activation, stop_limit,
+        market,
+        side,
+        amount,
+        price,
+        activation,
+        stop_limit,
         client_order_id=p.str("clientOrderId", default="") or "",
         position_side=side_value.upper() if side_value else None,
         reduce_only=p.bool("reduceOnly"),
@@ -385,8 +403,11 @@ def oco(ctx: Context, p: Params) -> Any:
 
 
 def _oco_groups(ctx: Context, market: str | None) -> list[Any]:
-    return [g for g in sorted(ctx.engine.oco.values(), key=lambda g: g.id)
-            if market is None or g.market == market]
+    return [
+        g
+        for g in sorted(ctx.engine.oco.values(), key=lambda g: g.id)
+        if market is None or g.market == market
+    ]
 
 
 def conditional_orders(ctx: Context, p: Params) -> Any:
@@ -397,12 +418,14 @@ def conditional_orders(ctx: Context, p: Params) -> Any:
     for g in groups[offset : offset + limit]:
         tp, sl = ctx.engine.oco_legs(g)
         fees = _fees(ctx.engine, g.market)
-        records.append({
-            "id": g.id,
-            "type": "oco",
-            "stopLoss": wire.oco_leg_camel(sl, *fees),
-            "takeProfit": wire.oco_leg_camel(tp, *fees),
-        })
+        records.append(
+            {
+                "id": g.id,
+                "type": "oco",
+                "stopLoss": wire.oco_leg_camel(sl, *fees),
+                "takeProfit": wire.oco_leg_camel(tp, *fees),
+            }
+        )
     return {"limit": limit, "offset": offset, "total": len(groups), "records": records}
 
 
@@ -413,11 +436,13 @@ def oco_orders(ctx: Context, p: Params) -> Any:
     for g in _oco_groups(ctx, market)[offset : offset + limit]:
         tp, sl = ctx.engine.oco_legs(g)
         fees = _fees(ctx.engine, g.market)
-        out.append({
-            "id": g.id,
-            "stop_loss": wire.oco_leg_snake(sl, *fees),
-            "take_profit": wire.oco_leg_snake(tp, *fees),
-        })
+        out.append(
+            {
+                "id": g.id,
+                "stop_loss": wire.oco_leg_snake(sl, *fees),
+                "take_profit": wire.oco_leg_snake(tp, *fees),
+            }
+        )
     return out
 
 
@@ -474,8 +499,9 @@ def modify(ctx: Context, p: Params) -> Any:
     if activation is None:
         activation = p.decimal("activation_price", code=33)
     if amount is None and total is None and price is None and activation is None:
-        raise errors.validation(30, "amount", "Nothing to modify: send amount, total, price or"
-                                " activationPrice.")
+        raise errors.validation(
+            30, "amount", "Nothing to modify: send amount, total, price or activationPrice."
+        )
     if total is not None and amount is None:
         ref = price
         if ref is None:
@@ -494,9 +520,10 @@ def modify(ctx: Context, p: Params) -> Any:
 def cancel_all(ctx: Context, p: Params) -> Any:
     market = _market(ctx, p, required=False)
     types = p.raw("type")
-    if types is not None:
-        if not isinstance(types, list) or any(t not in ("spot", "margin", "futures") for t in types):
-            raise errors.validation(30, "type", "Type is invalid.")
+    if types is not None and (
+        not isinstance(types, list) or any(t not in ("spot", "margin", "futures") for t in types)
+    ):
+        raise errors.validation(30, "type", "Type is invalid.")
     side = p.str("positionSide")
     if side is not None and side.lower() not in ("both", "long", "short"):
         raise errors.validation(30, "positionSide", "Position side is invalid.")
@@ -535,7 +562,8 @@ def order_history(ctx: Context, p: Params) -> Any:
     start, end = p.dates()
     limit, offset = p.page(50, 100)
     rows = [
-        o for o in reversed(ctx.engine.finished)
+        o
+        for o in reversed(ctx.engine.finished)
         if (market is None or o.market == market)
         and (order_id is None or o.id == order_id)
         and (client_order_id is None or o.client_order_id == client_order_id)
@@ -554,7 +582,8 @@ def executed_history(ctx: Context, p: Params) -> Any:
     start, end = p.dates()
     limit, offset = p.page(50, 500)
     rows = [
-        d for d in reversed(ctx.engine.deals)
+        d
+        for d in reversed(ctx.engine.deals)
         if (market is None or d["market"] == market)
         and (client_order_id is None or d["clientOrderId"] == client_order_id)
         and _in_dates(d["time"], start, end)
@@ -642,24 +671,26 @@ def public_markets(ctx: Context, q: dict[str, str], path: dict[str, str]) -> Any
     out = []
     for spec in ctx.engine.catalog.values():
         m = spec.market
-        out.append({
-            "name": m.name,
-            "stock": m.base,
-            "money": m.quote,
-            "stockPrec": str(m.amount_precision),
-            "moneyPrec": str(m.price_precision),
-            "feePrec": "4",
-            "makerFee": wire.s(m.maker_fee),
-            "takerFee": wire.s(m.taker_fee),
-            "minAmount": wire.s(m.min_amount),
-            "minTotal": wire.s(m.min_total),
-            "maxTotal": wire.s(m.max_total),
-            "tradesEnabled": True,
-            "isCollateral": True,
-            "type": "futures" if spec.is_futures else "spot",
-            "isTradFiFutures": False,
-            "delistedAt": None,
-        })
+        out.append(
+            {
+                "name": m.name,
+                "stock": m.base,
+                "money": m.quote,
+                "stockPrec": str(m.amount_precision),
+                "moneyPrec": str(m.price_precision),
+                "feePrec": "4",
+                "makerFee": wire.s(m.maker_fee),
+                "takerFee": wire.s(m.taker_fee),
+                "minAmount": wire.s(m.min_amount),
+                "minTotal": wire.s(m.min_total),
+                "maxTotal": wire.s(m.max_total),
+                "tradesEnabled": True,
+                "isCollateral": True,
+                "type": "futures" if spec.is_futures else "spot",
+                "isTradFiFutures": False,
+                "delistedAt": None,
+            }
+        )
     return out
 
 
@@ -703,30 +734,32 @@ def public_futures(ctx: Context, q: dict[str, str], path: dict[str, str]) -> Any
         volume = _volume(ctx, name)
         interest = sum((p.size for p in engine.open_positions(name)), D(0)) + D(250)
         next_ms = int(engine.next_funding * 1000)
-        result.append({
-            "ticker_id": name,
-            "stock_currency": m.base,
-            "money_currency": "USDT",
-            "last_price": wire.s(last),
-            "stock_volume": wire.s(volume),
-            "money_volume": wire.fixed(volume * last, 2),
-            "bid": wire.s(last - m.price_step),
-            "ask": wire.s(last + m.price_step),
-            "high": wire.s(engine.highs[name]),
-            "low": wire.s(engine.lows[name]),
-            "product_type": "Perpetual",
-            "open_interest": wire.s(interest),
-            "index_price": wire.s(index),
-            "index_name": spec.index_name,
-            "index_currency": m.base,
-            "funding_rate": wire.s(engine.funding_rates[name]),
-            "funding_cap": wire.s(spec.funding_cap),
-            "funding_floor": wire.s(spec.funding_floor),
-            "next_funding_rate_timestamp": str(next_ms),
-            "brackets": dict(FUTURES_BRACKETS),
-            "max_leverage": m.max_leverage,
-            "funding_interval_minutes": engine.funding_interval_minutes(),
-        })
+        result.append(
+            {
+                "ticker_id": name,
+                "stock_currency": m.base,
+                "money_currency": "USDT",
+                "last_price": wire.s(last),
+                "stock_volume": wire.s(volume),
+                "money_volume": wire.fixed(volume * last, 2),
+                "bid": wire.s(last - m.price_step),
+                "ask": wire.s(last + m.price_step),
+                "high": wire.s(engine.highs[name]),
+                "low": wire.s(engine.lows[name]),
+                "product_type": "Perpetual",
+                "open_interest": wire.s(interest),
+                "index_price": wire.s(index),
+                "index_name": spec.index_name,
+                "index_currency": m.base,
+                "funding_rate": wire.s(engine.funding_rates[name]),
+                "funding_cap": wire.s(spec.funding_cap),
+                "funding_floor": wire.s(spec.funding_floor),
+                "next_funding_rate_timestamp": str(next_ms),
+                "brackets": dict(FUTURES_BRACKETS),
+                "max_leverage": m.max_leverage,
+                "funding_interval_minutes": engine.funding_interval_minutes(),
+            }
+        )
     return {"success": True, "message": None, "result": result}
 
 
@@ -834,4 +867,4 @@ PUBLIC: dict[str, Callable[[Context, dict[str, str], dict[str, str]], Any]] = {
     "/api/v4/public/funding-history/{market}": public_funding_history,
 }
 
-__all__ = ["PRIVATE", "PUBLIC", "Context", "Params", "PublicError", "COLLATERAL_ASSET"]
+__all__ = ["COLLATERAL_ASSET", "PRIVATE", "PUBLIC", "Context", "Params", "PublicError"]

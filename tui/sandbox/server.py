@@ -17,7 +17,7 @@ import secrets
 import threading
 import time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
@@ -128,7 +128,9 @@ class SandboxServer:
         return app
 
     async def start(self) -> None:
-        runner = web.AppRunner(self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
+        runner = web.AppRunner(
+            self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await runner.setup()
         site = web.TCPSite(runner, self.config.host, self.config.port)
         try:
@@ -164,7 +166,7 @@ class SandboxServer:
             self.store.close()
             self.store = None
 
-    async def __aenter__(self) -> SandboxServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -266,7 +268,9 @@ class SandboxServer:
 
     def _public(self, handler: Any) -> Any:
         async def endpoint(request: web.Request) -> web.Response:
-            return json_response(handler(self.context, dict(request.query), dict(request.match_info)))
+            return json_response(
+                handler(self.context, dict(request.query), dict(request.match_info))
+            )
 
         return endpoint
 
@@ -278,13 +282,15 @@ class SandboxServer:
 
     async def _info(self, request: web.Request) -> web.Response:
         self._require_loopback(request)
-        return json_response({
-            "sandbox": True,
-            "name": NAME,
-            "version": tui.__version__,
-            "markets": list(self.engine.catalog),
-            "static_prices": self.engine.options.static_prices,
-        })
+        return json_response(
+            {
+                "sandbox": True,
+                "name": NAME,
+                "version": tui.__version__,
+                "markets": list(self.engine.catalog),
+                "static_prices": self.engine.options.static_prices,
+            }
+        )
 
     async def _set_price_endpoint(self, request: web.Request) -> web.Response:
         self._require_loopback(request)
@@ -441,7 +447,7 @@ class SandboxHandle:
     def _run(self) -> None:
         try:
             asyncio.run(self._main())
-        except BaseException as exc:  # reported to the starting thread
+        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
             self._error = exc
             self._ready.set()
 

@@ -116,14 +116,16 @@ def rest_order(order: SimOrder) -> dict[str, Any]:
         data["activation_price"] = s(order.activation_price)
         data["activationCondition"] = order.activation_condition
         data["activated"] = 1 if order.activated else 0
-    data.update({
-        "status": order.status,
-        "stp": order.stp,
-        "oto": None,
-        "positionSide": order.position_side,
-        "rpi": False,
-        "reduceOnly": order.reduce_only,
-    })
+    data.update(
+        {
+            "status": order.status,
+            "stp": order.stp,
+            "oto": None,
+            "positionSide": order.position_side,
+            "rpi": False,
+            "reduceOnly": order.reduce_only,
+        }
+    )
     return data
 
 

@@ -138,11 +138,24 @@ class WsProtocol:
         if kind == "deal" and session.deals is not None:
             d = event[1]
             if not session.deals or d["market"] in session.deals:
-                return [push("deals_update", [
-                    d["id"], wire.ts(d["time"]), d["market"], d["orderId"], wire.s(d["price"]),
-                    wire.s(d["amount"]), wire.s(d["fee"]), d["clientOrderId"],
-                    2 if d["side"] == "buy" else 1, d["role"], d["feeAsset"],
-                ])]
+                return [
+                    push(
+                        "deals_update",
+                        [
+                            d["id"],
+                            wire.ts(d["time"]),
+                            d["market"],
+                            d["orderId"],
+                            wire.s(d["price"]),
+                            wire.s(d["amount"]),
+                            wire.s(d["fee"]),
+                            d["clientOrderId"],
+                            2 if d["side"] == "buy" else 1,
+                            d["role"],
+                            d["feeAsset"],
+                        ],
+                    )
+                ]
         if kind == "margin_event" and session.position_events:
             _, event_type, pos = event
             record = position_record(self.engine, pos, ws=True)
@@ -225,8 +238,12 @@ def _assets(proto: WsProtocol, params: list[Any]) -> set[str]:
 def _balance_request(proto: WsProtocol, session: WsSession, params: list[Any]) -> Any:
     rows = proto.balance_rows(_assets(proto, params))
     return {
-        asset: {"balance": v[0], "borrow": v[1], "available_without_borrow": v[2],
-                "available_with_borrow": v[3]}
+        asset: {
+            "balance": v[0],
+            "borrow": v[1],
+            "available_without_borrow": v[2],
+            "available_with_borrow": v[3],
+        }
         for asset, v in rows.items()
     }
 
@@ -250,7 +267,11 @@ def _orders_request(proto: WsProtocol, session: WsSession, params: list[Any]) ->
         raise WsError(1)
     offset = params[1] if len(params) > 1 else 0
     limit = params[2] if len(params) > 2 else 100
-    if not (isinstance(offset, int) and isinstance(limit, int)) or offset < 0 or not 0 < limit <= 100:
+    if (
+        not (isinstance(offset, int) and isinstance(limit, int))
+        or offset < 0
+        or not 0 < limit <= 100
+    ):
         raise WsError(1)
     orders = proto.engine.active_orders(params[0])
     return {
@@ -302,4 +323,4 @@ METHODS: dict[str, tuple[Handler, bool]] = {
     "deals_unsubscribe": (_deals_unsubscribe, True),
 }
 
-__all__ = ["WsProtocol", "WsSession", "WsError", "METHODS", "push"]
+__all__ = ["METHODS", "WsError", "WsProtocol", "WsSession", "push"]
