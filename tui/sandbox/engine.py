@@ -15,7 +15,8 @@ Market model
   and fills at its own limit price when the last price crosses it (maker fee). A post-only order
   that would take is refused (code 13); an IOC limit that cannot fill is cancelled.
 - Stops: ``stop limit`` / ``stop market`` trigger when the last price reaches ``activation_price``
-  (buy: last >= activation, sell: last <= activation). An activated stop limit rests like a limit.
+  (buy: last >= activation, sell: last <= activation). An activated stop limit that is marketable
+  takes at the last price, otherwise it rests like a limit. ``order/modify`` = cancel + a new id.
 - OCO = a take-profit limit leg + a stop-limit leg; when either leg fills or the stop triggers,
   the other leg is cancelled.
 
@@ -58,7 +59,11 @@ Margin model (isolated margin per position; the formulas are ``tui.domain.risk``
 - Hedge mode applies to futures (``_PERP``) markets only: there ``positionSide`` LONG/SHORT is
   required and selects one of two independent positions (buy LONG / sell SHORT open, sell LONG /
   buy SHORT close and are clipped to the position). Margin markets and one-way mode net into one
-  ``BOTH`` position per market; an opposite order reduces it and may flip it.
+  ``BOTH`` position per market; an opposite order reduces it and may flip it (decision: code 115
+  "would result in a new position in the opposite direction" is not used).
+- Not modelled: partial fills and order-book depth (liquidity is unlimited), mark price, ADL,
+  OTO (``stopLoss``/``takeProfit`` on an order are refused with code 30), leverage code 17 and
+  the futures brackets (reported by /public/futures, not enforced).
 """
 
 from __future__ import annotations
