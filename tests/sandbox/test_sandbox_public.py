@@ -162,3 +162,15 @@ async def test_port_in_use_raises_oserror(sandbox):
             pass
     with pytest.raises(OSError):
         start_sandbox_thread(fast_config(port=sandbox.port))
+
+
+async def test_assets_lists_every_catalog_asset(client):
+    reply = await client.get("/api/v4/public/assets")
+    assert reply.status == 200
+    assets = reply.json
+    assert set(assets) == {"BTC", "ETH", "USDT"}
+    usdt = assets["USDT"]
+    assert usdt["name"] == "Tether US" and usdt["unified_cryptoasset_id"] == 825
+    assert usdt["currency_precision"] == 6 and usdt["is_memo"] is False
+    assert usdt["networks"]["default"] in usdt["networks"]["deposits"]
+    assert usdt["can_deposit"] is False  # a paper exchange: no deposits or withdrawals

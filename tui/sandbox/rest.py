@@ -768,6 +768,48 @@ def public_collateral_markets(ctx: Context, q: dict[str, str], path: dict[str, s
     return {"success": True, "message": None, "result": names}
 
 
+#: Asset facts for /public/assets: name, CoinMarketCap id (WhiteBIT's unified_cryptoasset_id),
+#: precision and networks. Reported only: the sandbox has no deposits or withdrawals.
+_ASSETS: dict[str, tuple[str, int, int, tuple[str, ...]]] = {
+    "BTC": ("Bitcoin", 1, 8, ("BTC",)),
+    "ETH": ("Ethereum", 1027, 18, ("ETH",)),
+    "USDT": ("Tether US", 825, 6, ("ERC20", "TRC20")),
+}
+
+
+def public_assets(ctx: Context, q: dict[str, str], path: dict[str, str]) -> Any:
+    """Asset status list (GET /api/v4/public/assets): one object per asset of the catalog.
+    Generic clients (ccxt's ``load_markets``) read it before the markets."""
+    names = sorted(
+        {s.market.base for s in ctx.engine.catalog.values()}
+        | {s.market.quote for s in ctx.engine.catalog.values()}
+    )
+    out = {}
+    for code in names:
+        name, cmc_id, precision, networks = _ASSETS.get(code, (code, 0, 8, (code,)))
+        out[code] = {
+            "name": name,
+            "unified_cryptoasset_id": cmc_id,
+            "can_withdraw": False,
+            "can_deposit": False,
+            "min_withdraw": "0",
+            "max_withdraw": "0",
+            "maker_fee": "0.1",
+            "taker_fee": "0.1",
+            "min_deposit": "0",
+            "max_deposit": "0",
+            "networks": {
+                "deposits": list(networks),
+                "withdraws": list(networks),
+                "default": networks[0],
+            },
+            "limits": {"deposit": {}, "withdraw": {}},
+            "currency_precision": precision,
+            "is_memo": False,
+        }
+    return out
+
+
 def public_time(ctx: Context, q: dict[str, str], path: dict[str, str]) -> Any:
     return {"time": int(ctx.engine.now())}
 
@@ -857,6 +899,7 @@ def public_funding_history(ctx: Context, q: dict[str, str], path: dict[str, str]
 
 PUBLIC: dict[str, Callable[[Context, dict[str, str], dict[str, str]], Any]] = {
     "/api/v4/public/markets": public_markets,
+    "/api/v4/public/assets": public_assets,
     "/api/v4/public/ticker": public_ticker,
     "/api/v4/public/futures": public_futures,
     "/api/v4/public/collateral/markets": public_collateral_markets,
