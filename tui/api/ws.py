@@ -1,7 +1,8 @@
 """WhiteBIT WebSocket client: positions, last prices and pending orders on one connection.
 
 Per connection: ``authorize`` with a fresh token (when a token provider is given; tokens are
-short-lived and the token endpoint allows 10 calls a minute, so one per connection), then
+short-lived and the token endpoint allows 10 calls a minute, so one per connection, and at most
+``token_limit`` fetches per ``token_window``, waiting before reconnecting when needed), then
 ``positionsMargin_subscribe []``, ``lastprice_subscribe [markets]``, ``ordersPending_subscribe
 [markets]``. A subscribe replaces the channel's market list, so changing markets re-sends the full
 list, and everything is re-sent after a reconnect (missed events are not replayed: the service
@@ -23,6 +24,7 @@ the same way.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import itertools
 import json
@@ -106,6 +108,8 @@ class WhiteBitStream:
         backoff_cap: float = 30.0,
         max_frame_bytes: int = 4 * 1024 * 1024,
         open_timeout: float = 10.0,
+        token_limit: int = 10,
+        token_window: float = 60.0,
     ) -> None:
         self._url = ws_url
         self._token_provider = token_provider
@@ -123,6 +127,12 @@ class WhiteBitStream:
         self._max_frame_bytes = int(max_frame_bytes)
         self._open_timeout = float(open_timeout)
         self._request_timeout = max(self._pong_timeout, 1.0)
+        # WhiteBIT allows 10 websocket_token calls per 60 s. Backoff alone does not keep under
+        # that: it restarts after every connection that delivered data, so a server dropping
+        # each connection soon after it opens would cost a token every second or so.
+        self._token_limit = max(1, int(token_limit))
+        self._token_window = float(token_window)
+        self._token_times: collections.deque[float] = collections.deque()
 
         self._price_markets: list[str] = []
         self._order_markets: list[str] = []
@@ -275,8 +285,27 @@ class WhiteBitStream:
                 self._set_state(s, StreamState.RECONNECTING, reason)
             await asyncio.sleep(delay)
 
+    async def _fresh_token(self) -> str | None:
+        """A new token for the next connection, waiting first if the last ``token_limit``
+        fetches all fall within ``token_window`` (sliding window)."""
+        if self._token_provider is None:
+            return None
+        times = self._token_times
+        while True:
+            now = time.monotonic()
+            while times and now - times[0] >= self._token_window:
+                times.popleft()
+            if len(times) < self._token_limit:
+                break
+            wait = self._token_window - (now - times[0])
+            log.info("websocket token budget used up; waiting %.1f s", wait)
+            await asyncio.sleep(wait)
+        times.append(time.monotonic())
+        return await self._token_provider()
+
     async def _session(self) -> None:
         """One connection's life; returns on a clean close, raises on failure."""
+        token = await self._fresh_token()  # before connecting: the wait must not idle a socket
         async with connect(
             self._url,
             ping_interval=None,  # WhiteBIT answers JSON pings, not protocol pings
@@ -291,16 +320,17 @@ class WhiteBitStream:
         ) as ws:
             reader = asyncio.create_task(self._reader(ws), name="whitebit-ws-reader")
             try:
-                await self._handshake(ws, reader)
+                await self._handshake(ws, reader, token)
                 await self._watch(ws, reader)
             finally:
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await reader
 
-    async def _handshake(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
-        if self._token_provider is not None:
-            token = await self._token_provider()
+    async def _handshake(
+        self, ws: ClientConnection, reader: asyncio.Task[None], token: str | None
+    ) -> None:
+        if token is not None:
             # The token is a credential: never logged, never put in an error message.
             await self._request(ws, "authorize", [token, "public"])
         async with self._sub_lock:
