@@ -285,11 +285,11 @@ class WhiteBitStream:
                 self._set_state(s, StreamState.RECONNECTING, reason)
             await asyncio.sleep(delay)
 
-    async def _fresh_token(self) -> str | None:
-        """A new token for the next connection, waiting first if the last ``token_limit``
-        fetches all fall within ``token_window`` (sliding window)."""
+    async def _token_budget(self) -> None:
+        """Wait while the last ``token_limit`` token fetches all fall within ``token_window``
+        (sliding window). Called before connecting, so the wait never idles an open socket."""
         if self._token_provider is None:
-            return None
+            return
         times = self._token_times
         while True:
             now = time.monotonic()
@@ -300,12 +300,15 @@ class WhiteBitStream:
             wait = self._token_window - (now - times[0])
             log.info("websocket token budget used up; waiting %.1f s", wait)
             await asyncio.sleep(wait)
-        times.append(time.monotonic())
+
+    async def _fresh_token(self) -> str:
+        assert self._token_provider is not None
+        self._token_times.append(time.monotonic())
         return await self._token_provider()
 
     async def _session(self) -> None:
         """One connection's life; returns on a clean close, raises on failure."""
-        token = await self._fresh_token()  # before connecting: the wait must not idle a socket
+        await self._token_budget()
         async with connect(
             self._url,
             ping_interval=None,  # WhiteBIT answers JSON pings, not protocol pings
@@ -320,17 +323,17 @@ class WhiteBitStream:
         ) as ws:
             reader = asyncio.create_task(self._reader(ws), name="whitebit-ws-reader")
             try:
-                await self._handshake(ws, reader, token)
+                await self._handshake(ws, reader)
                 await self._watch(ws, reader)
             finally:
                 reader.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await reader
 
-    async def _handshake(
-        self, ws: ClientConnection, reader: asyncio.Task[None], token: str | None
-    ) -> None:
-        if token is not None:
+    async def _handshake(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
+        if self._token_provider is not None:
+            # A token only once connected: failed connection attempts cost none.
+            token = await self._fresh_token()
             # The token is a credential: never logged, never put in an error message.
             await self._request(ws, "authorize", [token, "public"])
         async with self._sub_lock:
