@@ -2,16 +2,24 @@
 
 Never ``clear()`` on a tick: it is slow and loses the cursor. Numeric columns have fixed widths
 (no ``update_width`` on the hot path). The cursor is restored by row key after removals.
+
+Changed cells are written without ``DataTable.update_cell``: that bumps the table-wide update
+counter, which every render cache keys on, so one changed cell re-renders every visible cell
+(measured: most of the cost of applying a snapshot, see bench/RESULTS.md). ``_set_cells`` writes
+the cells, forgets the cached renders of those rows only and refreshes only their lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from rich.text import Text
+from textual.cache import LRUCache
+from textual.geometry import Region
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist, RowKey
+from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +75,7 @@ class KeyedTable(DataTable[Text]):
         """Bring the table in line with ``rows`` (ordered). Returns True if anything changed."""
         selected = self.selected_key
         changed = False
+        edits: dict[str, list[tuple[str, Text]]] = {}
         with self.app.batch_update():
             for key in [k for k in self._cells if k not in rows]:
                 self.remove_row(key)
@@ -80,12 +89,16 @@ class KeyedTable(DataTable[Text]):
                         *(self._render(c, col) for c, col in zip(new, self.COLUMNS)), key=key
                     )
                     changed = True
-                else:
-                    for col, before, after in zip(self.COLUMNS, old, new):
-                        if before != after:
-                            self.update_cell(key, col.key, self._render(after, col))
-                            changed = True
+                elif old != new:
+                    edits[key] = [
+                        (col.key, self._render(after, col))
+                        for col, before, after in zip(self.COLUMNS, old, new)
+                        if before != after
+                    ]
                 self._cells[key] = new
+            if edits:
+                self._set_cells(edits)
+                changed = True
             if changed and selected is not None and selected in self._cells:
                 self._restore(selected)
         return changed
@@ -97,6 +110,35 @@ class KeyedTable(DataTable[Text]):
         self._restore(key)
 
     # ------------------------------------------------------------------ internals
+
+    def _set_cells(self, edits: Mapping[str, list[tuple[str, Text]]]) -> None:
+        """Write changed cells and repaint only their rows.
+
+        What ``update_cell`` does minus the table-wide invalidation: the rows, their order and
+        their heights do not change, so the cached offsets and row order stay valid; the cached
+        renders of the edited rows are dropped (cells, row lines, row renderables, screen lines)
+        and only the lines of those rows are refreshed. Relies on DataTable internals (Textual
+        8.2.8, pinned): re-check on a Textual bump; the test in tests/app/test_keyed_table.py
+        compares the result with a table built from scratch.
+        """
+        data = self._data
+        row_keys: set[RowKey] = set()
+        for key, cells in edits.items():
+            row_key = RowKey(key)
+            row = data[row_key]
+            for column_key, value in cells:
+                row[ColumnKey(column_key)] = value
+            row_keys.add(row_key)
+        indices = {self._row_locations.get(k) for k in row_keys}
+        header = self.header_height if self.show_header else 0
+        lines = [header + y for y, (key, _) in enumerate(self._y_offsets) if key in row_keys]
+        _forget(self._cell_render_cache, 0, row_keys)  # keys start (row_key, column_key, ...)
+        _forget(self._row_render_cache, 0, row_keys)  # (row_key, line_no, ...)
+        _forget(self._row_renderable_cache, 1, indices)  # (update_count, row_index)
+        _forget(self._line_cache, 0, set(lines))  # (y, x1, x2, ...)
+        width = max(self.size.width, self.virtual_size.width)
+        for y in lines:
+            self._refresh_region(Region(0, y, width, 1))
 
     def _restore(self, key: str) -> None:
         try:
@@ -142,3 +184,10 @@ class KeyedTable(DataTable[Text]):
     @staticmethod
     def key_of(row_key: RowKey) -> str:
         return str(row_key.value)
+
+
+def _forget(cache: LRUCache[Any, Any], part: int, values: set[Any]) -> None:
+    """Drop the entries of a DataTable render cache whose key[part] is in ``values``."""
+    keys = cache.keys()  # LRUCache has no __iter__
+    for key in [k for k in keys if k[part] in values]:
+        cache.discard(key)
