@@ -80,6 +80,9 @@ def _describe(exc: BaseException) -> str:
         rcvd = exc.rcvd
         if rcvd is not None:
             return f"connection closed ({rcvd.code} {rcvd.reason})".strip()
+        sent = exc.sent
+        if sent is not None:  # we closed it, e.g. 1009 on a frame above max_frame_bytes
+            return f"connection closed by the client ({sent.code} {sent.reason})".strip()
         return "connection lost"
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
         return "timed out"
