@@ -150,7 +150,8 @@ async def test_toggle_hedge_mode(app: CollateralApp, sandbox: Any) -> None:
         await wait_for(pilot, lambda: engine.hedge_mode, "hedge mode on in the sandbox")
         await wait_for(pilot, lambda: app.service.hedge_mode, "service sees hedge mode")
         await settle(pilot)
-        assert screen.entry.active_form.query_one("#row-position_side").display
+        futures = screen.query_one("#form-futures")
+        assert futures.query_one("#row-position_side").display
         assert "hedge on" in str(screen.query_one("#status-account").content)
 
 

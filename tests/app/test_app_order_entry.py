@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, Select
 
 from tui.app.main_app import CollateralApp
 from tui.domain.models import OrderType, Product
@@ -37,11 +37,11 @@ ENGINE_TYPE = {
 
 
 async def pick(pilot: Pilot[Any], steps: int) -> None:
-    """Open the focused Select, move ``steps`` down, choose."""
+    """Open the focused Select, move ``steps`` (negative = up) from its current value, choose."""
     await pilot.press("enter")
     await pilot.pause()
-    for _ in range(steps):
-        await pilot.press("down")
+    for _ in range(abs(steps)):
+        await pilot.press("down" if steps > 0 else "up")
     await pilot.press("enter")
     await pilot.pause()
 
@@ -49,15 +49,19 @@ async def pick(pilot: Pilot[Any], steps: int) -> None:
 async def fill_form(
     pilot: Pilot[Any], product: Product, order_type: OrderType, amount: str, fields: dict[str, str]
 ) -> None:
-    await pilot.press("f" if product is Product.FUTURES else "m")
+    """Everything from the keyboard: tab switch, type select, amount and price fields."""
+    await pilot.press("escape", "f" if product is Product.FUTURES else "m")
     await pilot.press("o")  # focus lands on the amount field
     await pilot.pause()
     app = pilot.app
     assert isinstance(app.focused, Input) and app.focused.id == "amount"
     await pilot.press("shift+tab")  # -> type
-    assert app.focused is not None and app.focused.id == "type"
-    await pick(pilot, TYPE_INDEX[order_type])
-    await pilot.press("tab")  # -> amount
+    select = app.focused
+    assert isinstance(select, Select) and select.id == "type"
+    current = TYPE_INDEX[select.value]  # type: ignore[index]
+    await pick(pilot, TYPE_INDEX[order_type] - current)
+    assert select.value is order_type
+    await pilot.press("tab")  # -> amount (its text is selected on focus: typing replaces it)
     await pilot.press(*amount)
     for name in ("price", "activation_price", "stop_limit_price"):
         if name in fields:
@@ -68,41 +72,54 @@ async def fill_form(
 
 
 @pytest.mark.parametrize("product", [Product.MARGIN, Product.FUTURES])
-@pytest.mark.parametrize("order_type", list(OrderType))
-async def test_place_each_order_type_from_the_form(
-    app: CollateralApp, sandbox: Any, product: Product, order_type: OrderType
+async def test_place_every_order_type_from_the_form(
+    app: CollateralApp, sandbox: Any, product: Product
 ) -> None:
+    """Limit, stop-limit, trigger-market and OCO rest in the book; market opens a position."""
     engine = sandbox.engine
+    market = MARKET[product]
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        await fill_form(pilot, product, order_type, "0.001", FIELDS[order_type])
-        form = screen.entry.active_form
-        assert form.product is product
-        assert form.errors == {}, form.errors
-        await pilot.press("enter")
-        market = MARKET[product]
-        if order_type is OrderType.MARKET:
-            await wait_for(pilot, lambda: len(engine.positions) == 1, "position in the sandbox")
-            (pos,) = engine.positions.values()
-            assert pos.market == market and pos.direction == "long"
-            await wait_for(
-                pilot, lambda: screen.positions_table.row_count == 1, "position row on screen"
-            )
-        else:
-            expected = 2 if order_type is OrderType.OCO else 1
-            await wait_for(pilot, lambda: len(engine.orders) == expected, "orders in the sandbox")
-            orders = list(engine.orders.values())
-            assert all(o.market == market and o.side == "buy" for o in orders)
-            if order_type is OrderType.OCO:
-                assert all(o.oco_id is not None for o in orders)
+        resting = 0
+        for order_type in (
+            OrderType.LIMIT,
+            OrderType.STOP_LIMIT,
+            OrderType.TRIGGER_MARKET,
+            OrderType.OCO,
+            OrderType.MARKET,
+        ):
+            before = set(engine.orders)
+            await fill_form(pilot, product, order_type, "0.001", FIELDS[order_type])
+            form = screen.entry.active_form
+            assert form.product is product
+            assert form.errors == {}, (order_type, form.errors)
+            await pilot.press("enter")
+            if order_type is OrderType.MARKET:
+                await wait_for(pilot, lambda: len(engine.positions) == 1, "sandbox position")
+                (pos,) = engine.positions.values()
+                assert pos.market == market and pos.direction == "long"
+                await wait_for(
+                    pilot, lambda: screen.positions_table.row_count == 1, "position row on screen"
+                )
             else:
-                assert orders[0].type == ENGINE_TYPE[order_type]
-            await wait_for(
-                pilot, lambda: screen.orders_table.row_count == expected, "order rows on screen"
-            )
-        await wait_for(pilot, lambda: not form.in_flight, "order done")
-        status = str(form.query_one("#form-status", Label).content)
-        assert status.startswith("Placed"), status
+                resting += 2 if order_type is OrderType.OCO else 1
+                await wait_for(
+                    pilot,
+                    lambda n=resting: len(engine.orders) == n,
+                    f"{order_type.value} in the sandbox",
+                )
+                new = [o for oid, o in engine.orders.items() if oid not in before]
+                assert all(o.market == market and o.side == "buy" for o in new)
+                if order_type is OrderType.OCO:
+                    assert len(new) == 2 and all(o.oco_id is not None for o in new)
+                else:
+                    assert [o.type for o in new] == [ENGINE_TYPE[order_type]]
+                await wait_for(
+                    pilot, lambda n=resting: screen.orders_table.row_count == n, "order rows on screen"
+                )
+            await wait_for(pilot, lambda f=form: not f.in_flight, "order done")
+            status = str(form.query_one("#form-status", Label).content)
+            assert status.startswith("Placed"), status
 
 
 async def test_bad_input_is_refused_next_to_the_field_and_nothing_is_sent(
@@ -134,9 +151,21 @@ async def test_hedge_mode_shows_position_side_and_requires_it(
         screen = await ready(pilot)
         await wait_for(pilot, lambda: app.service.hedge_mode, "hedge mode loaded")
         await settle(pilot)
+        margin = screen.entry.active_form
+        assert margin.product is Product.MARGIN
+        assert not margin.query_one("#row-position_side").display  # margin pairs net one way
+        await pilot.press("f")
         form = screen.entry.active_form
+        assert form.product is Product.FUTURES
         assert form.query_one("#row-position_side").display
         await pilot.press("o", *"0.001", "tab", *"60000", "enter")
         await settle(pilot)
         assert "LONG or SHORT" in str(form.query_one("#err-position_side", Label).content)
         assert sandbox.engine.orders == {}
+        await pilot.press("tab")  # price -> position side
+        assert app.focused is not None and app.focused.id == "position_side"
+        await pick(pilot, 1)  # blank -> LONG
+        await pilot.press("shift+tab", "enter")  # submit from the price field
+        await wait_for(pilot, lambda: len(sandbox.engine.orders) == 1, "hedged order placed")
+        (order,) = sandbox.engine.orders.values()
+        assert order.position_side == "LONG" and order.market == "BTC_PERP"

@@ -18,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import DataTable, Footer
 from textual.worker import Worker, WorkerState
 
@@ -63,6 +64,8 @@ DESK_BINDINGS: list[Binding] = [
 ]
 
 PANES = ("positions", "entry", "orders")
+ACTIVE_MARK = "▶ "
+PANE_CONTAINERS = {"positions": "#positions-pane", "entry": "#entry-pane", "orders": "#orders-pane"}
 
 
 class DeskScreen(Screen[None]):
@@ -87,6 +90,8 @@ class DeskScreen(Screen[None]):
         self.started = False
         self.applied = 0  # number of refreshes that applied state (tests wait on it)
         self._last_stale: str | None = None
+        self._bindings_signature: object = None
+        self._active_pane: str | None = None
 
     # ------------------------------------------------------------------ layout
 
@@ -218,8 +223,21 @@ class DeskScreen(Screen[None]):
             self._apply_guard()
             self._apply_ages()
         if dirty:
-            self.refresh_bindings()
+            self._refresh_bindings_if_needed()
             self.applied += 1
+
+    def _refresh_bindings_if_needed(self) -> None:
+        """The footer recomposes on refresh_bindings: only ask when what check_action
+        looks at has changed."""
+        signature = (
+            self.positions_table.selected_key,
+            self.orders_table.selected_key,
+            bool(self.service.positions),
+            self._last_stale,
+        )
+        if signature != self._bindings_signature:
+            self._bindings_signature = signature
+            self.refresh_bindings()
 
     def _apply_status(self) -> None:
         service = self.service
@@ -295,7 +313,7 @@ class DeskScreen(Screen[None]):
             form.set_block_reason(reason)
         if stale != self._last_stale:
             self._last_stale = stale
-            self.refresh_bindings()
+            self._refresh_bindings_if_needed()
 
     def _apply_ages(self) -> None:
         def subtitle(name: str) -> str:
@@ -307,9 +325,14 @@ class DeskScreen(Screen[None]):
             return f"data {fmt_age(age)} old"
 
         positions_age = subtitle("positions")
-        self.query_one("#positions-pane").border_subtitle = positions_age
-        self.query_one("#balance-pane").border_subtitle = positions_age
-        self.query_one("#chart-pane").border_subtitle = subtitle("prices")
+        stale = self._last_stale
+        positions_pane = self.query_one("#positions-pane")
+        _set_subtitle(
+            positions_pane, f"STALE: {stale} - closing asks first" if stale else positions_age
+        )
+        positions_pane.set_class(bool(stale), "-stale")
+        _set_subtitle(self.query_one("#balance-pane"), positions_age)
+        _set_subtitle(self.query_one("#chart-pane"), subtitle("prices"))
 
     # ------------------------------------------------------------------ bindings state
 
@@ -324,7 +347,7 @@ class DeskScreen(Screen[None]):
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()
+        self._refresh_bindings_if_needed()
         if event.data_table.id == "positions":
             self.dirty.add("positions")
 
@@ -341,6 +364,17 @@ class DeskScreen(Screen[None]):
         if self.entry in focused.ancestors_with_self:
             return "entry"
         return None
+
+    def on_descendant_focus(self) -> None:
+        pane = self.current_pane()
+        if pane != self._active_pane:
+            self._active_pane = pane
+            # Mark the active pane in its title. (A CSS class or :focus-within would restyle
+            # the pane's whole subtree: about 130 widgets in the order entry, on every move.)
+            for name, selector in PANE_CONTAINERS.items():
+                container = self.query_one(selector)
+                title = str(container.border_title or "").removeprefix(ACTIVE_MARK)
+                container.border_title = (ACTIVE_MARK + title) if name == pane else title
 
     def action_focus_pane(self, pane: str) -> None:
         if pane == "positions":
@@ -646,6 +680,11 @@ class DeskScreen(Screen[None]):
                 for form in self.entry.forms:
                     if form.in_flight:
                         form.order_done("Order failed", error=True)
+
+
+def _set_subtitle(widget: Widget, text: str) -> None:
+    if str(widget.border_subtitle or "") != text:  # setting it always repaints
+        widget.border_subtitle = text
 
 
 class OrderDone(Message):

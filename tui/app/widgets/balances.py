@@ -33,18 +33,22 @@ class BalanceView(Static):
         self._key = key
         lines: list[str] = []
         if summary is not None:
-            lines.append(
-                f"Equity  [b]{money(summary.equity):>12}[/b]   uPnL {_pnl_markup(summary.pnl)}"
-            )
-            lines.append(f"Free    {money(summary.free_margin):>12}   Used {money(summary.margin)}")
+            lines.append(f"Equity {money(summary.equity):>10}  uPnL {_pnl_markup(summary.pnl)}")
+            lines.append(f"Free   {money(summary.free_margin):>10}  Used {money(summary.margin)}")
         else:
-            lines.append("Equity  -")
-        if balances:
+            lines.append("Equity -")
+        shown = [b for _, b in sorted(balances.items()) if b.balance or b.borrow]
+        if shown:
             lines.append("")
-        for asset in sorted(balances):
-            bal = balances[asset]
-            line = f"{asset:<6}  {bal.balance.normalize():>12f}"
+        for bal in shown:
+            line = f"{bal.asset:<6} {_qty(bal.balance):>11}"
             if bal.borrow:
-                line += f"   borrowed {bal.borrow.normalize():f}"
+                line += f" brw {_qty(bal.borrow)}"
             lines.append(line)
         self.update(Content.from_markup("\n".join(lines)))
+
+
+def _qty(value: Decimal) -> str:
+    """A balance with at most 8 decimals and no trailing zeros (never an exponent)."""
+    text = format(value.quantize(Decimal("1e-8")).normalize(), "f")
+    return text

@@ -99,28 +99,44 @@ class LiqChart(PlotextPlot):
         # Plotext draws with floats: the conversion is for display only, never for money math.
         plt = self.plt
         plt.clear_figure()
-        show_focus = self._focus is not None and self.size.width >= 50
+        show_focus = self._focus is not None and self.size.width >= 36
+        bars_fig = plt
         if show_focus:
             plt.subplots(1, 2)
-            plt.subplot(1, 1)
+            bars_fig = plt.subplot(1, 1)  # plotext returns the sub-figure to draw on
         if self._bars:
-            xs = list(range(1, len(self._bars) + 1))
-            for x, bar in zip(xs, self._bars):
-                plt.bar([x], [float(bar.percent)], color=PLOT_COLOURS[bar.tone], width=0.6)
-            plt.xticks(xs, [b.label for b in self._bars])
-            plt.title("distance to liq %")
+            # horizontal bars: one line per position, its label on the y axis
+            n = len(self._bars)
+            for y, bar in enumerate(self._bars, start=1):
+                bars_fig.bar(
+                    [y],
+                    [float(bar.percent)],
+                    color=PLOT_COLOURS[bar.tone],
+                    orientation="h",
+                    width=0.5,
+                    minimum=0,
+                )
+            bars_fig.yticks(list(range(1, n + 1)), [b.label for b in self._bars])
+            low = min(0.0, min(float(b.percent) for b in self._bars))
+            high = max(1.0, max(float(b.percent) for b in self._bars))
+            bars_fig.xlim(low, high * 1.05)
+            bars_fig.ylim(0.4, n + 0.6)
+            bars_fig.xticks([])  # the value sits at the bar end; keep the rows for bars
         else:
-            plt.title("no open positions")
+            bars_fig.title("no open positions")
         if show_focus:
             assert self._focus is not None
-            plt.subplot(1, 2)
+            line_fig = plt.subplot(1, 2)
             marks = [float(m) for m in self._marks.get(self._focus.market, ())]
+            if len(marks) == 1:
+                marks = marks * 2  # a flat line rather than a dot
             if marks:
-                plt.plot(marks, marker="braille", color="cyan")
+                line_fig.plot(marks, marker="braille", color="cyan")
             if self._focus.entry is not None:
-                plt.hline(float(self._focus.entry), "blue")
+                line_fig.hline(float(self._focus.entry), "blue")
             if self._focus.liq is not None:
-                plt.hline(float(self._focus.liq), "red")
-            plt.title(f"{self._focus.market} mark (entry blue, liq red)")
+                line_fig.hline(float(self._focus.liq), "red")
+            line_fig.xticks([])
+            line_fig.title(f"{self._focus.market.split('_')[0]} mark")
         self.replots += 1
         self.refresh()

@@ -107,6 +107,11 @@ class OrderForm(Vertical):
         self._markets_key: tuple[str, ...] = ()
         self._status_is_error = False
         self._status_is_block = False
+        # what each message label shows now (labels start empty and hidden by the stylesheet)
+        self._shown: dict[str, str] = {
+            f"err-{f}": ""
+            for f in ("market", "side", "type", "amount", *PRICE_INPUTS, "position_side", "general")
+        }
 
     # ----------------------------------------------------------------- layout
 
@@ -162,7 +167,7 @@ class OrderForm(Vertical):
         yield Static("", id="preview", classes="preview")
         with Horizontal(classes="submit-row"):
             yield Button("Place order", id="submit", compact=True, variant="primary")
-            yield Label("", id="form-status")
+        yield Label("", id="form-status")
 
     def on_mount(self) -> None:
         self.refresh_markets()
@@ -186,7 +191,7 @@ class OrderForm(Vertical):
 
     def refresh_state(self) -> None:
         """Re-run validation and the preview (mark price, leverage, hedge mode may have moved)."""
-        self.query_one("#row-position_side").display = self.service.hedge_mode
+        self.query_one("#row-position_side").display = self.hedged
         self.validate()
         self._update_submit()
 
@@ -222,6 +227,11 @@ class OrderForm(Vertical):
     # ----------------------------------------------------------------- reading the form
 
     @property
+    def hedged(self) -> bool:
+        """Hedge mode applies to futures only: margin pairs always net one way."""
+        return self.service.hedge_mode and self.product is Product.FUTURES
+
+    @property
     def order_type(self) -> OrderType:
         value = self.query_one("#type", Select).value
         return value if isinstance(value, OrderType) else OrderType.LIMIT
@@ -229,7 +239,7 @@ class OrderForm(Vertical):
     def form_data(self) -> FormData:
         market = self.query_one("#market", Select).value
         side = self.query_one("#side", Select).value
-        ps = self.query_one("#position_side", Select).value if self.service.hedge_mode else None
+        ps = self.query_one("#position_side", Select).value if self.hedged else None
         return FormData(
             market=market if isinstance(market, str) else "",
             side=side if isinstance(side, str) else "",
@@ -261,8 +271,20 @@ class OrderForm(Vertical):
             self.request = result.request
             preview = result.preview
         quote = market.quote if market else ""
-        self.query_one("#preview", Static).update(preview_text(preview, quote))
+        text = preview_text(preview, quote)
+        if text != self._shown.get("preview"):
+            self._shown["preview"] = text
+            self.query_one("#preview", Static).update(text)
         self._show_errors()
+
+    def _set_label(self, label_id: str, text: str) -> None:
+        """Update a message label only when its text changes (each update costs a layout)."""
+        if self._shown.get(label_id) == text:
+            return
+        self._shown[label_id] = text
+        label = self.query_one(f"#{label_id}", Label)
+        label.update(text)
+        label.display = bool(text)
 
     def _visible(self, field: str) -> bool:
         return self.show_all_errors or field in self.touched
@@ -273,13 +295,11 @@ class OrderForm(Vertical):
             # market-level problems (no mark price, bad market) are always worth showing
             if field != "market" and not self._visible(field):
                 message = ""
-            label = self.query_one(f"#err-{field}", Label)
-            label.update(message)
-            label.display = bool(message)
+            if field in PRICE_INPUTS and field not in PRICE_FIELDS[self.order_type]:
+                message = ""  # hidden input: no message either
+            self._set_label(f"err-{field}", message)
         general = [self.errors[f] for f in GENERAL_ERRORS if f in self.errors]
-        label = self.query_one("#err-general", Label)
-        label.update("\n".join(general))
-        label.display = bool(general)
+        self._set_label("err-general", "\n".join(general))
 
     def _update_submit(self) -> None:
         button = self.query_one("#submit", Button)
@@ -298,8 +318,6 @@ class OrderForm(Vertical):
             self.query_one(f"#row-{name}").display = name in fields
             if name in fields:
                 self.query_one(f"#label-{name}", Label).update(fields[name])
-            if name not in fields:
-                self.query_one(f"#err-{name}", Label).display = False
 
     # ----------------------------------------------------------------- events
 
