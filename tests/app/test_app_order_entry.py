@@ -115,7 +115,9 @@ async def test_place_every_order_type_from_the_form(
                 else:
                     assert [o.type for o in new] == [ENGINE_TYPE[order_type]]
                 await wait_for(
-                    pilot, lambda n=resting: screen.orders_table.row_count == n, "order rows on screen"
+                    pilot,
+                    lambda n=resting: screen.orders_table.row_count == n,
+                    "order rows on screen",
                 )
             await wait_for(pilot, lambda f=form: not f.in_flight, "order done")
             status = str(form.query_one("#form-status", Label).content)
