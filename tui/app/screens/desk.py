@@ -8,6 +8,7 @@ row key at the moment they fire.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -92,6 +93,7 @@ class DeskScreen(Screen[None]):
         self._last_stale: str | None = None
         self._bindings_signature: object = None
         self._active_pane: str | None = None
+        self._notified_fills: deque[int] = deque(maxlen=500)
 
     # ------------------------------------------------------------------ layout
 
@@ -165,6 +167,11 @@ class DeskScreen(Screen[None]):
 
     def on_order_filled(self, message: msg.OrderFilled) -> None:
         o = message.order
+        # The service can report one fill twice (the REST answer and the stream's "finished"
+        # event): one notification per order is enough.
+        if o.id in self._notified_fills:
+            return
+        self._notified_fills.append(o.id)
         self.notify(
             f"{o.side.value} {o.amount - o.left} {o.market} ({o.type.value})",
             title=f"Filled #{o.id}",
@@ -620,7 +627,7 @@ class DeskScreen(Screen[None]):
         word = "ON" if enable else "OFF"
         lines = [
             f"Hedge mode is {'off' if enable else 'on'}.",
-            "On: separate LONG and SHORT positions per market (orders need a position side)."
+            "On: separate LONG and SHORT positions per futures market (orders need a position side)."
             if enable
             else "Off: one net position per market.",
             "The exchange refuses the change while positions or orders are open.",

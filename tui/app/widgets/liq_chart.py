@@ -3,10 +3,15 @@ thresholds, and for the selected position a small mark-price line with liq/entry
 
 Data is pushed in with :meth:`LiqChart.set_data`; a 2 Hz timer replots only when the data
 changed (textual-plotext issue #11: clear, plot, then ``refresh()``).
+
+With more positions than the chart has lines, it shows the ones nearest to liquidation (in
+position order) and says "nearest N of M": bars that cannot be drawn are not plotted, and a
+change among them does not replot (plotext's cost grows with every bar: measured in bench/).
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +20,7 @@ from textual_plotext import PlotextPlot
 
 REPLOT_INTERVAL = 0.5  # seconds: at most 2 Hz
 HISTORY = 120  # mark-price samples kept per market
+DEFAULT_CAPACITY = 8  # bars shown before the first layout tells the real height
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +53,8 @@ def tone_for(percent: Decimal, green: Decimal, red: Decimal) -> str:
 class LiqChart(PlotextPlot):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._bars: tuple[Bar, ...] = ()
+        self._bars: tuple[Bar, ...] = ()  # the bars drawn
+        self._all_bars: tuple[Bar, ...] = ()  # every position's bar
         self._focus: Focus | None = None
         self._marks: dict[str, deque[Decimal]] = {}
         self._dirty = True
@@ -70,11 +77,25 @@ class LiqChart(PlotextPlot):
                     self._dirty = True
 
     def set_data(self, bars: list[Bar], focus: Focus | None) -> None:
-        new_bars = tuple(bars)
+        self._all_bars = tuple(bars)
+        new_bars = self._nearest()
         if new_bars != self._bars or focus != self._focus:
             self._bars = new_bars
             self._focus = focus
             self._dirty = True
+
+    def _capacity(self) -> int:
+        """How many bars fit: one line each, less the frame and the "nearest" title."""
+        height = self.size.height
+        return max(1, height - 3) if height else DEFAULT_CAPACITY
+
+    def _nearest(self) -> tuple[Bar, ...]:
+        bars = self._all_bars
+        capacity = self._capacity()
+        if len(bars) <= capacity:
+            return bars
+        keep = set(heapq.nsmallest(capacity, range(len(bars)), key=lambda i: bars[i].percent))
+        return tuple(bar for i, bar in enumerate(bars) if i in keep)
 
     # ----------------------------------------------------------------- drawing
 
@@ -93,6 +114,7 @@ class LiqChart(PlotextPlot):
         self.replot()
 
     def on_resize(self) -> None:
+        self._bars = self._nearest()
         self._dirty = True
 
     def replot(self) -> None:
@@ -122,6 +144,8 @@ class LiqChart(PlotextPlot):
             bars_fig.xlim(low, high * 1.05)
             bars_fig.ylim(0.4, n + 0.6)
             bars_fig.xticks([])  # the value sits at the bar end; keep the rows for bars
+            if n < len(self._all_bars):
+                bars_fig.title(f"nearest {n}/{len(self._all_bars)}")
         else:
             bars_fig.title("no open positions")
         if show_focus:

@@ -327,13 +327,20 @@ class OrderForm(Vertical):
             self._apply_type()
         if event.select.id and event.select.id != "market":
             self.touched.add(event.select.id)
+        self._clear_stale_status()
         self.validate()
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         if event.input.id:
             self.touched.add(event.input.id)
+        self._clear_stale_status()
         self.validate()
+
+    def _clear_stale_status(self) -> None:
+        """The form changed: an old "Not sent"/"Rejected"/"Placed" line no longer applies."""
+        if not self.in_flight and not self._status_is_block:
+            self.set_status("", error=False)
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
