@@ -190,7 +190,9 @@ async def test_positions_table_keeps_the_selected_row(app: CollateralApp, sandbo
         assert engine.positions[eth_perp].market == "ETH_PERP"
         # a few snapshots arrive, prices move: the cursor stays put
         await sandbox.set_price("ETH_PERP", Decimal("3100"))
-        await wait_for(pilot, lambda: "3100.00" in table.cells(selected)[5].text, "mark updated")
+        await wait_for(
+            pilot, lambda: "3100.00" in table.cell(selected, "mark").text, "mark updated"
+        )
         assert table.selected_key == selected
         # the row above vanishes (closed elsewhere): the selection follows the row, not the index
         first = min(engine.positions)

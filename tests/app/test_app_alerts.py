@@ -36,8 +36,8 @@ async def test_fill_and_near_liquidation_alerts(app: CollateralApp, sandbox: Any
         await wait_for(
             pilot,
             lambda: (
-                (cells := screen.positions_table.cells(str(pos.id))) is not None
-                and cells[7].tone.startswith("text-error")
+                (cell := screen.positions_table.cell(str(pos.id), "dist_pct")) is not None
+                and cell.tone.startswith("text-error")
             ),
             "distance cell in red",
         )

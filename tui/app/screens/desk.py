@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer
 from textual.worker import Worker, WorkerState
 
 from tui.domain.markets import leverages_for, product_of
-from tui.domain.models import Order, Position, Product, StreamState
+from tui.domain.models import Market, Order, Position, Product, StreamState
 
 from .. import messages as msg
 from ..formatting import age as fmt_age
@@ -33,6 +33,7 @@ from ..widgets.liq_chart import Bar, Focus, LiqChart
 from ..widgets.order_form import OrderEntry, OrderForm
 from ..widgets.positions import OrdersTable, PositionsTable, order_cells, position_cells
 from ..widgets.status import STALE_AFTER, StatusBar, StreamView
+from ..widgets.tables import Cell
 from .help import HelpScreen
 from .history import HistoryScreen
 from .modals import CloseAllModal, CloseModal, CloseTarget, ConfirmModal, LeverageModal
@@ -93,6 +94,8 @@ class DeskScreen(Screen[None]):
         self._last_stale: str | None = None
         self._bindings_signature: object = None
         self._active_pane: str | None = None
+        # position id -> (inputs, cells, bar): a row is rebuilt only when its inputs changed
+        self._position_rows: dict[int, tuple[object, tuple[Cell, ...], Bar | None]] = {}
         self._notified_fills: deque[int] = deque(maxlen=500)
 
     # ------------------------------------------------------------------ layout
@@ -271,21 +274,23 @@ class DeskScreen(Screen[None]):
         service = self.service
         rows = {}
         bars: list[Bar] = []
+        cache = self._position_rows
+        fresh: dict[int, tuple[object, tuple[Cell, ...], Bar | None]] = {}
+        thresholds = service.thresholds
         for pid, pos in sorted(service.positions.items()):
+            # A snapshot re-sends every position and most are unchanged: compare the inputs
+            # (cheap) instead of redoing the risk math and the formatting (bench/RESULTS.md).
             market = service.markets.get(pos.market)
-            dist = service.distance(pos)
-            band = service.thresholds.band(dist.percent if dist else None)
-            rows[str(pid)] = position_cells(
-                pos, market, service.mark_price(pos.market), dist, band=band
-            )
-            if dist is not None:
-                bars.append(
-                    Bar(
-                        f"{pos.market.split('_')[0]} {pos.direction.value[0].upper()}",
-                        dist.percent,
-                        band if band != "unknown" else "green",
-                    )
-                )
+            mark = service.mark_price(pos.market)
+            inputs = (pos, mark, market, thresholds)
+            entry = cache.get(pid)
+            if entry is None or entry[0] != inputs:
+                entry = (inputs, *self._position_row(pos, market, mark))
+            fresh[pid] = entry
+            rows[str(pid)] = entry[1]
+            if entry[2] is not None:
+                bars.append(entry[2])
+        self._position_rows = fresh
         self.positions_table.sync(rows)
         chart = self.query_one("#liq-chart", LiqChart)
         chart.record_marks(service.prices)
@@ -296,6 +301,22 @@ class DeskScreen(Screen[None]):
             else None
         )
         chart.set_data(bars, focus)
+
+    def _position_row(
+        self, pos: Position, market: Market | None, mark: Decimal | None
+    ) -> tuple[tuple[Cell, ...], Bar | None]:
+        service = self.service
+        dist = service.distance(pos)
+        band = service.thresholds.band(dist.percent if dist else None)
+        cells = position_cells(pos, market, mark, dist, band=band)
+        bar = None
+        if dist is not None:
+            bar = Bar(
+                f"{pos.market.split('_')[0]} {pos.direction.value[0].upper()}",
+                dist.percent,
+                band if band != "unknown" else "green",
+            )
+        return cells, bar
 
     def stale_reason(self) -> str | None:
         """Why the data cannot be trusted for trading right now, or None."""
@@ -627,7 +648,8 @@ class DeskScreen(Screen[None]):
         word = "ON" if enable else "OFF"
         lines = [
             f"Hedge mode is {'off' if enable else 'on'}.",
-            "On: separate LONG and SHORT positions per futures market (orders need a position side)."
+            "On: separate LONG and SHORT positions per futures market"
+            " (orders need a position side)."
             if enable
             else "Off: one net position per market.",
             "The exchange refuses the change while positions or orders are open.",

@@ -408,6 +408,7 @@ class OrderEntry(Vertical):
     def __init__(self, service: TradingService, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
+        self._forms: list[OrderForm] = []
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="product-tabs", initial="tab-margin"):
@@ -433,7 +434,11 @@ class OrderEntry(Vertical):
 
     @property
     def forms(self) -> list[OrderForm]:
-        return list(self.query(OrderForm))
+        # The two forms never change once composed; the query walks the DOM, and the desk asks
+        # on every refresh (4 Hz).
+        if len(self._forms) < 2:
+            self._forms = list(self.query(OrderForm))
+        return list(self._forms)
 
     def show_product(self, product: Product) -> None:
         tabs = self.query_one("#product-tabs", TabbedContent)

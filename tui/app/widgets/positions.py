@@ -38,42 +38,44 @@ def position_cells(
     tone = BAND_TONES.get(band, "")
     pnl_tone = "" if pos.pnl == 0 else ("text-success" if pos.pnl > 0 else "text-error")
     market_tone = "error!" if state is not None else ""
-    return (
-        Cell(pos.market, market_tone),
-        Cell(PRODUCT_SHORT.get(product, "?") if product else DASH),
-        Cell(
+    cells = {
+        "market": Cell(pos.market, market_tone),
+        "product": Cell(PRODUCT_SHORT.get(product, "?") if product else DASH),
+        "side": Cell(
             pos.direction.value, "text-success" if pos.direction.value == "long" else "text-error"
         ),
-        Cell(amount(pos.size, ap)),
-        Cell(money(pos.base_price, pp)),
-        Cell(money(mark, pp)),
-        Cell(money(pos.liquidation_price, pp)),
-        Cell(percent(dist.percent) if dist else DASH, tone),
-        Cell(money(dist.absolute, pp) if dist else DASH, tone),
-        Cell(signed(pos.pnl), pnl_tone),
-        Cell(money(pos.margin)),
-        Cell(signed(pos.funding)),
-        state_cell,
-    )
+        "amount": Cell(amount(pos.size, ap)),
+        "entry": Cell(money(pos.base_price, pp)),
+        "mark": Cell(money(mark, pp)),
+        "liq": Cell(money(pos.liquidation_price, pp)),
+        "dist_pct": Cell(percent(dist.percent) if dist else DASH, tone),
+        "dist_abs": Cell(money(dist.absolute, pp) if dist else DASH, tone),
+        "upnl": Cell(signed(pos.pnl), pnl_tone),
+        "margin": Cell(money(pos.margin)),
+        "funding": Cell(signed(pos.funding)),
+        "state": state_cell,
+    }
+    return tuple(cells[col.key] for col in PositionsTable.COLUMNS)
 
 
 class PositionsTable(KeyedTable):
     """Open positions keyed by position id (as str)."""
 
+    # What matters most comes first, so that 80 columns still show it without scrolling.
     COLUMNS = (
         Column("market", "Market", 8),
-        Column("product", "Prd", 3),
         Column("side", "Side", 5),
         Column("amount", "Amount", 8, True),
-        Column("entry", "Entry", 8, True),
         Column("mark", "Mark", 8, True),
         Column("liq", "Liq", 8, True),
         Column("dist_pct", "Dist%", 7, True),
-        Column("dist_abs", "Dist", 8, True),
         Column("upnl", "uPnL", 8, True),
+        Column("state", "State", 5),
+        Column("entry", "Entry", 8, True),
+        Column("dist_abs", "Dist", 8, True),
         Column("margin", "Margin", 8, True),
         Column("funding", "Fund", 7, True),
-        Column("state", "State", 5),
+        Column("product", "Prd", 3),
     )
 
 

@@ -106,6 +106,14 @@ class KeyedTable(DataTable[Text]):
     def cells(self, key: str) -> tuple[Cell, ...] | None:
         return self._cells.get(key)
 
+    def cell(self, key: str, column: str) -> Cell | None:
+        """The cell shown in row ``key``, column ``column`` (None if no such row)."""
+        cells = self._cells.get(key)
+        if cells is None:
+            return None
+        index = [c.key for c in self.COLUMNS].index(column)
+        return cells[index]
+
     def select_key(self, key: str) -> None:
         self._restore(key)
 
