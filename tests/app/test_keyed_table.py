@@ -45,6 +45,9 @@ async def test_changed_cells_paint_like_a_fresh_table() -> None:
         table = fresh_app.query_one(Table)
         table.sync(final)
         await pilot.pause()
+        table.move_cursor(row=25)  # scrolled: row 17 in view
+        await pilot.pause()
+        expected_scrolled = painted(table)
         table.move_cursor(row=4)
         await pilot.pause()
         expected = painted(table)
@@ -54,6 +57,9 @@ async def test_changed_cells_paint_like_a_fresh_table() -> None:
         table = app.query_one(Table)
         table.sync(rows(30))
         await pilot.pause()
+        table.move_cursor(row=25)
+        await pilot.pause()
+        painted(table)  # row 17 rendered (and cached) with its old values
         table.move_cursor(row=4)
         await pilot.pause()
         before = painted(table)  # fills every render cache with the old values
@@ -63,6 +69,9 @@ async def test_changed_cells_paint_like_a_fresh_table() -> None:
         assert table.selected_key == "4"
         assert after != before
         assert after == expected
+        table.move_cursor(row=25)  # row 17 changed while off screen
+        await pilot.pause()
+        assert painted(table) == expected_scrolled
         # the data the DataTable holds changed too (what sorting and copying read)
         assert str(table.get_cell("5", "qty")) == "115"
         assert table.sync(final) is False  # nothing changed: nothing written

@@ -89,7 +89,7 @@ class KeyedTable(DataTable[Text]):
                         *(self._render(c, col) for c, col in zip(new, self.COLUMNS)), key=key
                     )
                     changed = True
-                elif old != new:
+                elif old is not new and old != new:  # (the desk reuses unchanged tuples)
                     edits[key] = [
                         (col.key, self._render(after, col))
                         for col, before, after in zip(self.COLUMNS, old, new)
@@ -139,14 +139,19 @@ class KeyedTable(DataTable[Text]):
             row_keys.add(row_key)
         indices = {self._row_locations.get(k) for k in row_keys}
         header = self.header_height if self.show_header else 0
-        lines = [header + y for y, (key, _) in enumerate(self._y_offsets) if key in row_keys]
+        # KeyedTable rows are one line high (add_row's default): line = header + row index.
+        lines = {header + index for index in indices if index is not None}
         _forget(self._cell_render_cache, 0, row_keys)  # keys start (row_key, column_key, ...)
         _forget(self._row_render_cache, 0, row_keys)  # (row_key, line_no, ...)
         _forget(self._row_renderable_cache, 1, indices)  # (update_count, row_index)
-        _forget(self._line_cache, 0, set(lines))  # (y, x1, x2, ...)
+        _forget(self._line_cache, 0, lines)  # (y, x1, x2, ...)
         width = max(self.size.width, self.virtual_size.width)
-        for y in lines:
-            self._refresh_region(Region(0, y, width, 1))
+        window = self.window_region
+        offset = self.scroll_offset
+        regions = [Region(0, y, width, 1) for y in sorted(lines)]
+        visible = [r.translate(-offset) for r in regions if window.overlaps(r)]
+        if visible:
+            self.refresh(*visible)
 
     def _restore(self, key: str) -> None:
         try:
