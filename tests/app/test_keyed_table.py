@@ -75,3 +75,30 @@ async def test_changed_cells_paint_like_a_fresh_table() -> None:
         # the data the DataTable holds changed too (what sorting and copying read)
         assert str(table.get_cell("5", "qty")) == "115"
         assert table.sync(final) is False  # nothing changed: nothing written
+
+
+def test_line_cell_renders_like_a_one_line_text() -> None:
+    from rich.console import Console
+    from rich.padding import Padding
+    from rich.style import Style
+    from rich.text import Text
+
+    from tui.app.widgets.tables import LineCell
+
+    console = Console(width=40, color_system="truecolor")
+    for text in ("12.34", "-", "", "BTC_USDT_LONG", "+1,234.50", "日本語テキスト"):
+        for style in ("", "bold #ff0000", "#00ff00"):
+            for right in (False, True):
+                for width in (1, 3, 5, 8, 12):
+                    options = console.options.update_dimensions(width + 2, 1).update(no_wrap=True)
+                    rich_text = Text(
+                        text,
+                        style=style,
+                        justify="right" if right else "left",
+                        no_wrap=True,
+                        overflow="ellipsis",
+                    )
+                    ours = LineCell(text, Style.parse(style), right)
+                    expected = console.render_lines(Padding(rich_text, (0, 1)), options)
+                    got = console.render_lines(Padding(ours, (0, 1)), options)
+                    assert got == expected, (text, style, right, width)

@@ -15,6 +15,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.control import strip_control_codes
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Region
@@ -30,6 +36,45 @@ class Column:
     numeric: bool = False
 
 
+class LineCell:
+    """What the table holds for a cell: one line of text aligned in its column, one style.
+
+    Renders exactly what ``Text(text, style=style, justify=..., no_wrap=True,
+    overflow="ellipsis")`` renders on one line, without Rich's wrapping and justification
+    machinery: the DataTable renders every cell it repaints through Rich, and for plain
+    one-line cells most of that work is Text's (tests/app/test_keyed_table.py compares the two).
+    """
+
+    __slots__ = ("right", "style", "text")
+
+    def __init__(self, text: str, style: Style | None, right: bool) -> None:
+        self.text = strip_control_codes(text)
+        self.style = style or None  # (a null style renders as None, as Text does)
+        self.right = right
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"LineCell({self.text!r})"
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        text = self.text
+        length = cell_len(text)
+        if length > width:
+            text = set_cell_size(text, width - 1) + "…"
+        elif length < width:
+            pad = " " * (width - length)
+            text = pad + text if self.right else text + pad
+        yield Segment(text, self.style)
+        yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        length = cell_len(self.text)
+        return Measurement(length, length)
+
+
 @dataclass(frozen=True, slots=True)
 class Cell:
     """A cell's text and a style name (a theme variable such as ``success``, or "")."""
@@ -38,7 +83,7 @@ class Cell:
     tone: str = ""
 
 
-class KeyedTable(DataTable[Text]):
+class KeyedTable(DataTable[LineCell]):
     """A DataTable whose rows are kept in sync with a mapping of key -> cells."""
 
     COLUMNS: tuple[Column, ...] = ()
@@ -75,7 +120,7 @@ class KeyedTable(DataTable[Text]):
         """Bring the table in line with ``rows`` (ordered). Returns True if anything changed."""
         selected = self.selected_key
         changed = False
-        edits: dict[str, list[tuple[str, Text]]] = {}
+        edits: dict[str, list[tuple[str, LineCell]]] = {}
         with self.app.batch_update():
             for key in [k for k in self._cells if k not in rows]:
                 self.remove_row(key)
@@ -119,7 +164,7 @@ class KeyedTable(DataTable[Text]):
 
     # ------------------------------------------------------------------ internals
 
-    def _set_cells(self, edits: Mapping[str, list[tuple[str, Text]]]) -> None:
+    def _set_cells(self, edits: Mapping[str, list[tuple[str, LineCell]]]) -> None:
         """Write changed cells and repaint only their rows.
 
         What ``update_cell`` does minus the table-wide invalidation: the rows, their order and
@@ -170,7 +215,7 @@ class KeyedTable(DataTable[Text]):
             if (value := variables.get(name, "")).startswith("#")
         }
 
-    def _render(self, cell: Cell, col: Column) -> Text:
+    def _render(self, cell: Cell, col: Column) -> LineCell:
         style = ""
         if cell.tone:
             bold = cell.tone.endswith("!")
@@ -178,13 +223,7 @@ class KeyedTable(DataTable[Text]):
             style = self._tones.get(tone, "")
             if bold:
                 style = f"bold {style}".strip()
-        return Text(
-            cell.text,
-            style=style,
-            justify="right" if col.numeric else "left",
-            no_wrap=True,
-            overflow="ellipsis",
-        )
+        return LineCell(cell.text, Style.parse(style), col.numeric)
 
     def _retheme(self) -> None:
         self._refresh_tones()
