@@ -14,13 +14,14 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from textual_plotext import PlotextPlot
 
 REPLOT_INTERVAL = 0.5  # seconds: at most 2 Hz
 HISTORY = 120  # mark-price samples kept per market
 DEFAULT_CAPACITY = 8  # bars shown before the first layout tells the real height
+BAR_RESOLUTION = Decimal("0.1")  # percent: finer than a bar's length can show on screen
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,12 +91,16 @@ class LiqChart(PlotextPlot):
         return max(1, height - 3) if height else DEFAULT_CAPACITY
 
     def _nearest(self) -> tuple[Bar, ...]:
+        """The bars to draw, their lengths rounded to what the chart can show (a tick that
+        moves a distance by 0.001 % does not replot)."""
         bars = self._all_bars
         capacity = self._capacity()
-        if len(bars) <= capacity:
-            return bars
-        keep = set(heapq.nsmallest(capacity, range(len(bars)), key=lambda i: bars[i].percent))
-        return tuple(bar for i, bar in enumerate(bars) if i in keep)
+        if len(bars) > capacity:
+            keep = set(heapq.nsmallest(capacity, range(len(bars)), key=lambda i: bars[i].percent))
+            bars = tuple(bar for i, bar in enumerate(bars) if i in keep)
+        return tuple(
+            Bar(b.label, b.percent.quantize(BAR_RESOLUTION, ROUND_HALF_EVEN), b.tone) for b in bars
+        )
 
     # ----------------------------------------------------------------- drawing
 
