@@ -26,6 +26,7 @@ import dataclasses
 import logging
 import random
 import secrets
+import ssl
 import time
 from collections.abc import Mapping
 from decimal import Decimal
@@ -131,6 +132,17 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def _tls_context(base_url: str) -> ssl.SSLContext | bool:
+    """Certificate checking for ``base_url``: httpx's default (the system/certifi CAs) for
+    https. A plain-http endpoint (the embedded sandbox on loopback) never does TLS, so it gets
+    an empty context instead of loading the CA bundle, which was two thirds of the first call
+    (bench/RESULTS.md, first_call_vs_ccxt). The empty context still requires a verified
+    certificate and trusts no CA: were it ever used for TLS, it would refuse, never accept."""
+    if base_url.lower().startswith("http://"):
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return True
+
+
 class WhiteBitRest:
     """WhiteBIT REST client. Use as ``async with WhiteBitRest(url, creds) as rest: ...``."""
 
@@ -164,6 +176,7 @@ class WhiteBitRest:
             headers={"User-Agent": "collateral-tui", "Accept": "application/json"},
             follow_redirects=False,
             trust_env=False,
+            verify=_tls_context(self._base_url),
         )
 
     def __repr__(self) -> str:
