@@ -41,6 +41,13 @@ class SandboxConfig:
     interest_interval: float = 3600.0  # margin borrow interest accrual period, seconds (1 h)
     ws_idle_timeout: float = 60.0  # close a WS connection after this long without a message
     clock: Clock | None = None  # injectable time source -> unix seconds
+    # Injectable clock for the WS idle timeout (monotonic seconds; faults.WarpClock runs fast so
+    # tests simulate minutes), polled every ws_idle_poll wall seconds. None = the loop's clock.
+    ws_clock: Callable[[], float] | None = None
+    ws_idle_poll: float = 0.05
+    # True: GET /sandbox/info answers 404 like a real exchange, so the sandbox poses as a LIVE
+    # endpoint (for tests of the --live guard).
+    pose_as_live: bool = False
 
     def now(self) -> Decimal:
         if self.clock is None:

@@ -24,9 +24,10 @@ from aiohttp import WSCloseCode, WSMsgType, web
 import tui
 
 from . import errors
-from .auth import NonceBook, authenticate, parse_json_object
+from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
 from .config import SandboxConfig
 from .engine import Engine, EngineOptions
+from .faults import AUTH_KEY, FaultError, Faults, Recorder, WsRecord, parse_control
 from .rest import PRIVATE, PUBLIC, Context, Params, PublicError
 from .store import StateStore
 from .wire import dumps, s
@@ -113,11 +114,16 @@ class SandboxServer:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
         self._dirty_nonces = False
+        self.recorder = Recorder()  # what the server received (tests assert on it)
+        self.faults = Faults(self)  # fault hooks: ``await sb.faults.inject(kind, ...)``
+        self._ws_records: dict[web.WebSocketResponse, WsRecord] = {}
         self.app = self._build_app()
 
     # -- lifecycle ------------------------------------------------------------------------------
     def _build_app(self) -> web.Application:
-        app = web.Application(middlewares=[_error_middleware], client_max_size=1024 * 1024)
+        app = web.Application(
+            middlewares=[self.faults.middleware, _error_middleware], client_max_size=1024 * 1024
+        )
         for path in PRIVATE:
             app.router.add_post(path, self._private)
         for path, handler in PUBLIC.items():
@@ -125,6 +131,8 @@ class SandboxServer:
         app.router.add_get("/ws", self._websocket)
         app.router.add_get("/sandbox/info", self._info)
         app.router.add_post("/sandbox/price", self._set_price_endpoint)
+        app.router.add_post("/sandbox/faults", self._faults_endpoint)
+        app.router.add_get("/sandbox/faults", self._faults_report)
         return app
 
     async def start(self) -> None:
@@ -250,7 +258,7 @@ class SandboxServer:
     async def _private(self, request: web.Request) -> web.Response:
         body = await request.read()
         now_ms = int(self.engine.now() * 1000)
-        _, data = authenticate(
+        key, data = authenticate(
             path=request.path,
             headers=request.headers,
             body=body,
@@ -259,6 +267,7 @@ class SandboxServer:
             now_ms=now_ms,
         )
         self._dirty_nonces = True
+        request[AUTH_KEY] = (key, parse_nonce(data["nonce"]))
         handler = PRIVATE[request.path]
         try:
             result = handler(self.context, Params(data))
@@ -282,6 +291,8 @@ class SandboxServer:
 
     async def _info(self, request: web.Request) -> web.Response:
         self._require_loopback(request)
+        if self.config.pose_as_live:
+            raise web.HTTPNotFound()  # answers like a real exchange: unknown route
         return json_response(
             {
                 "sandbox": True,
@@ -303,27 +314,46 @@ class SandboxServer:
         await self.set_price(market, price)
         return json_response({"market": market, "price": s(self.engine.prices[market])})
 
+    async def _faults_endpoint(self, request: web.Request) -> web.Response:
+        """``POST /sandbox/faults {"kind": ..., "path"?, "times"?, "seconds"?, "size"?,
+        "commit"?, "key"?, "ms"?}``; ``{"kind": "clear"}`` disarms everything."""
+        self._require_loopback(request)
+        data = parse_json_object(await request.read())
+        try:
+            if data.get("kind") == "clear":
+                self.faults.clear()
+                return json_response(self.faults.report())
+            fault = await self.faults.inject(**parse_control(data))
+        except FaultError as exc:
+            return json_response({"code": 30, "message": str(exc), "errors": {}}, 422)
+        return json_response({"fault": fault.as_dict(), **self.faults.report()})
+
+    async def _faults_report(self, request: web.Request) -> web.Response:
+        self._require_loopback(request)
+        return json_response(self.faults.report())
+
     # -- WebSocket ------------------------------------------------------------------------------
+    def _idle_clock(self) -> Any:
+        return self.config.ws_clock or asyncio.get_running_loop().time
+
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=1024 * 1024)
         await ws.prepare(request)
         session = WsSession()
+        record = WsRecord(opened_at=time.monotonic(), transport=request.transport)
+        clock = self._idle_clock()
+        record.last_message = clock()
+        self.recorder.ws.append(record)
         self._sessions[ws] = session
-        idle = self.config.ws_idle_timeout
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + idle
+        self._ws_records[ws] = record
+        watchdog = asyncio.create_task(self._idle_watchdog(ws, record))
         try:
             while not ws.closed:
+                msg = await ws.receive()
                 # Only client *messages* keep the connection alive (WhiteBIT: drop after 60 s
                 # without one); protocol-level ping frames are answered but do not count.
-                try:
-                    async with asyncio.timeout(max(0.0, deadline - loop.time())):
-                        msg = await ws.receive()
-                except TimeoutError:
-                    await ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle timeout")
-                    break
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                    deadline = loop.time() + idle
+                    record.last_message = clock()
                 if msg.type == WSMsgType.TEXT:
                     try:
                         message = json.loads(msg.data, parse_float=Decimal)
@@ -331,8 +361,13 @@ class SandboxServer:
                         message = None
                     if not isinstance(message, dict):
                         # WhiteBIT closes the connection at once on invalid JSON
+                        record.close_reason = "invalid json"
                         await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"invalid json")
                         break
+                    method = message.get("method")
+                    record.received[method if isinstance(method, str) else "?"] += 1
+                    if method == "authorize" and message.get("params"):
+                        record.tokens.append(str(message["params"][0]))
                     try:
                         reply = self.protocol.handle(session, message)
                     except Exception:
@@ -347,21 +382,55 @@ class SandboxServer:
                     for item in outbox:
                         await self._send(ws, item)
                 elif msg.type == WSMsgType.BINARY:
+                    record.close_reason = "invalid json"
                     await ws.close(code=WSCloseCode.UNSUPPORTED_DATA, message=b"invalid json")
                     break
                 else:  # CLOSE / CLOSING / CLOSED / ERROR
                     break
         finally:
+            watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await watchdog
+            record.closed_at = time.monotonic()
+            record.close_reason = record.close_reason or "closed"
+            record.transport = None
             self._sessions.pop(ws, None)
+            self._ws_records.pop(ws, None)
         return ws
 
+    async def _idle_watchdog(self, ws: web.WebSocketResponse, record: WsRecord) -> None:
+        """Close the connection after ``ws_idle_timeout`` without a client message, measured on
+        ``config.ws_clock`` (polled every ``ws_idle_poll`` s) or the loop clock (exact)."""
+        idle = self.config.ws_idle_timeout
+        clock = self._idle_clock()
+        injected = self.config.ws_clock is not None
+        while not ws.closed:
+            left = record.last_message + idle - clock()
+            if left <= 0:
+                record.close_reason = "idle timeout"
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle timeout")
+                return
+            await asyncio.sleep(self.config.ws_idle_poll if injected else left)
+
     async def _send(self, ws: web.WebSocketResponse, message: dict[str, Any]) -> None:
-        if ws.closed:
+        record = self._ws_records.get(ws)
+        if ws.closed or self.faults.muted(record):
             return
         try:
             await ws.send_str(dumps(message))
         except (ConnectionError, RuntimeError):
             self._sessions.pop(ws, None)
+            return
+        if record is not None:
+            method = message.get("method")
+            record.sent[method if isinstance(method, str) else "reply"] += 1
+
+    async def _ws_send_raw(self, record: WsRecord, text: str) -> None:
+        """Send ``text`` as is on the connection of ``record`` (fault hooks: bad frames)."""
+        for ws, rec in list(self._ws_records.items()):
+            if rec is record and not ws.closed:
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await ws.send_str(text)
 
     async def _broadcast(self, build: Any) -> None:
         """Send ``build(session)`` (a message, a list of them, or None) to every connection."""

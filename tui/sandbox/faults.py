@@ -1,0 +1,537 @@
+"""Fault hooks and a request recorder: the sandbox misbehaves on demand, like real exchanges do.
+
+WhiteBIT has no testnet, so the sandbox is where the desk rehearses faults. Tests use the Python
+API (``sb.faults``, ``sb.recorder``); other processes use the loopback-only control endpoint
+``POST /sandbox/faults`` with the same fields (``GET /sandbox/faults`` reports)::
+
+    await sb.faults.inject("http_delay", path="/api/v4/order/collateral/limit", seconds=2)
+    await sb.faults.inject("ws_abort")
+    sb.recorder.orders["my-client-id"]     # -> [order id, ...] created with that clientOrderId
+
+HTTP faults are *armed*: each fires on the next ``times`` requests whose path starts with
+``path`` (every REST path when ``path`` is empty; never ``/ws`` or ``/sandbox/*``):
+
+=================== =================================================================================
+``http_delay``      run the request (the order is committed), then hold the answer ``seconds``
+                    (past the client's timeout: the response is lost)
+``http_reset``      reset the TCP connection (RST) after the headers, before reading the body: the
+                    request never reaches the exchange. ``commit=True``: run it first, then reset
+``http_429_rate``   HTTP 429 with a rate-limit body (``{"code":0,"message":"Too many requests"}``
+                    is *not* it: WhiteBIT's gateway answers a non-JSON 429, see spec section 3)
+``http_429_nonce``  HTTP 429 ``{"code":0,"errors":{},"message":"Too many requests."}`` (bad nonce)
+``http_500``        HTTP 500 ``{"error":["Internal server error."]}`` (``commit=True``: after running)
+``http_503``        HTTP 503 with a non-JSON (HTML) body (``commit=True``: after running)
+=================== =================================================================================
+
+WebSocket faults act at once on the connections open now (all, or the ``times`` newest):
+
+=================== =================================================================================
+``ws_abort``        drop the TCP connection without a close frame
+``ws_stall``        keep the connection open but send nothing more (no pushes, no replies)
+``ws_invalid_json`` send a frame that is not JSON
+``ws_missing_fields`` send a ``positionsMargin_update`` whose record lacks required fields
+``ws_oversized``    send a valid JSON frame of ``size`` bytes (default 8 MiB)
+=================== =================================================================================
+
+``nonce_ahead`` moves the server's last nonce for ``key`` (default: the sandbox key) ``ms`` ahead
+of the server clock, as if another process had used the key with a clock ahead of ours.
+
+The idle close (WhiteBIT: 60 s without a client message) runs on ``SandboxConfig.ws_clock`` when
+given, so a test can simulate minutes with a fast clock (:class:`WarpClock`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+import socket
+import struct
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from .server import SandboxServer
+
+HTTP_KINDS = (
+    "http_delay",
+    "http_reset",
+    "http_429_rate",
+    "http_429_nonce",
+    "http_500",
+    "http_503",
+)
+WS_KINDS = ("ws_abort", "ws_stall", "ws_invalid_json", "ws_missing_fields", "ws_oversized")
+OTHER_KINDS = ("nonce_ahead",)
+KINDS = HTTP_KINDS + WS_KINDS + OTHER_KINDS
+
+#: Paths that create orders (the recorder files them by clientOrderId).
+ORDER_PATHS = (
+    "/api/v4/order/collateral/limit",
+    "/api/v4/order/collateral/market",
+    "/api/v4/order/collateral/stop-limit",
+    "/api/v4/order/collateral/trigger-market",
+    "/api/v4/order/collateral/oco",
+    "/api/v4/order/collateral/bulk",
+)
+
+RATE_LIMIT_TEXT = "<html><body><h1>429 Too Many Requests</h1></body></html>"
+UNAVAILABLE_TEXT = "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"
+NONCE_BODY = {"code": 0, "errors": {}, "message": "Too many requests."}
+INTERNAL_BODY = {"error": ["Internal server error."]}
+DEFAULT_OVERSIZE = 8 * 1024 * 1024
+
+#: ``request[AUTH_KEY] = (api key, nonce)``: set by the server when a private request passed
+#: authentication (so the recorder counts the nonce as accepted).
+AUTH_KEY: web.RequestKey[tuple[str, int]] = web.RequestKey("sandbox_auth", tuple)
+
+
+class FaultError(ValueError):
+    """A fault request that makes no sense (unknown kind, bad parameter)."""
+
+
+class WarpClock:
+    """A monotonic clock running ``factor`` times faster than wall time (for idle-timeout drills:
+    ``WarpClock(100)`` turns a 60 s timeout into 0.6 s of waiting)."""
+
+    def __init__(self, factor: float) -> None:
+        if factor <= 0:
+            raise ValueError("factor must be positive")
+        self.factor = float(factor)
+        self._start = time.monotonic()
+
+    def __call__(self) -> float:
+        return (time.monotonic() - self._start) * self.factor
+
+    def wall(self, simulated: float) -> float:
+        """Wall seconds that ``simulated`` seconds take on this clock."""
+        return simulated / self.factor
+
+
+@dataclass
+class Fault:
+    kind: str
+    path: str = ""
+    times: int = 1
+    seconds: float = 0.0
+    size: int = DEFAULT_OVERSIZE
+    commit: bool = False
+    fired: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "path": self.path,
+            "times": self.times,
+            "seconds": repr(self.seconds),  # a duration; the wire never carries floats
+            "size": self.size,
+            "commit": self.commit,
+            "fired": self.fired,
+        }
+
+
+@dataclass
+class RequestRecord:
+    """One HTTP request as the sandbox saw it (private ones: key, nonce, clientOrderId)."""
+
+    at: float  # time.monotonic()
+    method: str
+    path: str
+    status: int | None = None  # None: no answer was sent (connection reset)
+    key: str | None = None
+    nonce: int | None = None
+    client_order_id: str | None = None
+    fault: str | None = None
+    signature: str | None = None
+    payload: str | None = None
+
+
+@dataclass
+class WsRecord:
+    """One WebSocket connection: what the client sent (by method) and what it was sent."""
+
+    opened_at: float
+    received: Counter[str] = field(default_factory=Counter)
+    sent: Counter[str] = field(default_factory=Counter)
+    tokens: list[str] = field(default_factory=list)  # authorize tokens (sandbox-side only)
+    closed_at: float | None = None
+    close_reason: str = ""
+    stalled: bool = False
+    last_message: float = 0.0  # on the idle clock
+    transport: Any = None
+
+    @property
+    def open(self) -> bool:
+        return self.closed_at is None
+
+
+class Recorder:
+    """What the sandbox received, for tests to assert on the server's side of the story."""
+
+    def __init__(self) -> None:
+        self.requests: list[RequestRecord] = []
+        self.nonces: dict[str, list[int]] = {}  # accepted nonces per key, in arrival order
+        self.rejected_nonces: dict[str, list[int]] = {}  # nonces answered 429 (real or injected)
+        self.orders: dict[str, list[int]] = {}  # clientOrderId -> ids of the orders created
+        self.ws: list[WsRecord] = []
+
+    # -- queries -------------------------------------------------------------------------------
+    def calls(self, path: str) -> list[RequestRecord]:
+        return [r for r in self.requests if r.path == path]
+
+    def count(self, path: str) -> int:
+        return len(self.calls(path))
+
+    def order_requests(self) -> list[RequestRecord]:
+        return [r for r in self.requests if r.path in ORDER_PATHS]
+
+    def duplicates(self) -> dict[str, list[int]]:
+        """clientOrderIds under which more than one order was created."""
+        return {cid: ids for cid, ids in self.orders.items() if cid and len(ids) > 1}
+
+    def nonce_rejections(self, key: str | None = None) -> int:
+        if key is not None:
+            return len(self.rejected_nonces.get(key, []))
+        return sum(len(v) for v in self.rejected_nonces.values())
+
+    def ws_open(self) -> list[WsRecord]:
+        return [c for c in self.ws if c.open]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "requests": len(self.requests),
+            "by_path": dict(Counter(r.path for r in self.requests)),
+            "nonces": {k: len(v) for k, v in self.nonces.items()},
+            "nonce_rejections": self.nonce_rejections(),
+            "orders": {cid: list(ids) for cid, ids in self.orders.items()},
+            "duplicates": self.duplicates(),
+            "ws_connections": len(self.ws),
+            "ws_open": len(self.ws_open()),
+        }
+
+    # -- recording (called by the server) ------------------------------------------------------
+    def begin(self, request: web.Request) -> RequestRecord:
+        record = RequestRecord(at=time.monotonic(), method=request.method, path=request.path)
+        if request.method == "POST":
+            record.key = request.headers.get("X-TXC-APIKEY") or None
+            record.signature = request.headers.get("X-TXC-SIGNATURE") or None
+            payload = request.headers.get("X-TXC-PAYLOAD", "")
+            record.payload = payload or None
+            data = _payload_data(payload)  # the headers carry the body: no need to read it
+            if data is not None:
+                record.nonce = _int_or_none(data.get("nonce"))
+                cid = data.get("clientOrderId")
+                record.client_order_id = cid if isinstance(cid, str) and cid else None
+        self.requests.append(record)
+        return record
+
+    def finish(
+        self, record: RequestRecord, request: web.Request, response: web.StreamResponse | None
+    ) -> None:
+        if response is None:
+            return
+        record.status = response.status
+        auth = request.get(AUTH_KEY)  # (key, nonce) set by the server once authentication passed
+        body = _response_json(response)
+        if auth is not None:
+            key, nonce = auth
+            self.nonces.setdefault(key, []).append(nonce)
+            if response.status == 200 and record.path in ORDER_PATHS:
+                for order_id, cid in _created_orders(record.path, body):
+                    self.orders.setdefault(cid, []).append(order_id)
+        elif (
+            record.key is not None
+            and record.nonce is not None
+            and response.status == 429
+            and isinstance(body, dict)
+            and body.get("code") == 0
+        ):
+            self.rejected_nonces.setdefault(record.key, []).append(record.nonce)
+
+
+def _payload_data(payload: str) -> dict[str, Any] | None:
+    if not payload:
+        return None
+    try:
+        data = json.loads(base64.b64decode(payload.encode("ascii"), validate=True))
+    except (binascii.Error, UnicodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
+
+
+def _response_json(response: web.StreamResponse) -> Any:
+    text = getattr(response, "text", None)
+    if not text:
+        return None
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except ValueError:
+        return None
+
+
+def _created_orders(path: str, body: Any) -> list[tuple[int, str]]:
+    """(order id, clientOrderId) of every order an order endpoint's answer created."""
+    if path.endswith("/bulk"):
+        items = [i.get("result") for i in body or [] if isinstance(i, dict)]
+    elif path.endswith("/oco") and isinstance(body, dict):
+        items = [body.get("stop_loss"), body.get("take_profit")]
+        cid = body.get("client_order_id") or body.get("clientOrderId")
+        if cid and isinstance(body.get("id"), int):
+            return [(body["id"], str(cid))]
+    else:
+        items = [body]
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        order_id = item.get("orderId", item.get("id"))
+        cid = item.get("clientOrderId", item.get("client_order_id"))
+        if isinstance(order_id, int) and cid:
+            out.append((order_id, str(cid)))
+    return out
+
+
+class Faults:
+    """Armed HTTP faults and WebSocket actions for one sandbox (``sb.faults``)."""
+
+    def __init__(self, server: SandboxServer) -> None:
+        self._server = server
+        self.armed: list[Fault] = []
+        self.fired = 0  # faults that actually happened (HTTP hits + WS connections hit)
+        self.log: list[tuple[str, str]] = []  # (kind, path or connection note), in order
+
+    # -- API -------------------------------------------------------------------------------------
+    async def inject(
+        self,
+        kind: str,
+        *,
+        path: str = "",
+        times: int = 1,
+        seconds: float = 0.0,
+        size: int = DEFAULT_OVERSIZE,
+        commit: bool = False,
+        key: str | None = None,
+        ms: int = 0,
+    ) -> Fault:
+        if kind not in KINDS:
+            raise FaultError(f"unknown fault kind {kind!r} (known: {', '.join(KINDS)})")
+        if not isinstance(times, int) or isinstance(times, bool) or times < 1:
+            raise FaultError("times must be a positive integer")
+        if seconds < 0 or seconds > 600:
+            raise FaultError("seconds must be between 0 and 600")
+        if size < 1 or size > 64 * 1024 * 1024:
+            raise FaultError("size must be between 1 byte and 64 MiB")
+        if path and not path.startswith("/"):
+            raise FaultError("path must start with '/'")
+        fault = Fault(kind, path=path, times=times, seconds=seconds, size=size, commit=commit)
+        if kind in HTTP_KINDS:
+            self.armed.append(fault)
+        elif kind == "nonce_ahead":
+            self._nonce_ahead(key or self._server.config.api_key, ms)
+            self._fired(fault, "nonce")
+        else:
+            await self._ws_fault(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Disarm every pending fault (stalled connections stay stalled until they close)."""
+        self.armed.clear()
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "armed": [f.as_dict() for f in self.armed],
+            "fired": self.fired,
+            "log": [list(x) for x in self.log],
+            "recorder": self._server.recorder.summary(),
+        }
+
+    # -- HTTP ------------------------------------------------------------------------------------
+    def _take(self, path: str) -> Fault | None:
+        if path == "/ws" or path.startswith("/sandbox/"):
+            return None
+        for fault in self.armed:
+            if path.startswith(fault.path or "/api/"):
+                fault.fired += 1
+                if fault.fired >= fault.times:
+                    self.armed.remove(fault)
+                self._fired(fault, path)
+                return fault
+        return None
+
+    def _fired(self, fault: Fault, where: str) -> None:
+        self.fired += 1
+        self.log.append((fault.kind, where))
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Outermost middleware: records every request and applies armed HTTP faults."""
+        if request.path.startswith("/sandbox/") or request.path == "/ws":
+            return await handler(request)
+        recorder = self._server.recorder
+        record = recorder.begin(request)
+        fault = self._take(request.path)
+        record.fault = fault.kind if fault else None
+        response: web.StreamResponse | None = None
+        try:
+            if fault is None:
+                response = await handler(request)
+                return response
+            kind = fault.kind
+            if kind == "http_reset" and not fault.commit:
+                _reset(request)
+            if kind == "http_429_rate":
+                response = web.Response(status=429, text=RATE_LIMIT_TEXT, content_type="text/html")
+                return response
+            if kind == "http_429_nonce":
+                response = web.json_response(NONCE_BODY, status=429)
+                return response
+            if kind in ("http_500", "http_503") and not fault.commit:
+                response = _server_error(kind)
+                return response
+            # Faults that let the request run first (the order is committed), then lose the answer.
+            response = await handler(request)
+            recorder.finish(record, request, response)
+            if kind == "http_delay":
+                await asyncio.sleep(fault.seconds)
+                return response
+            if kind == "http_reset":
+                response = None
+                _reset(request)
+            response = _server_error(kind)
+            record.status = response.status
+            return response
+        finally:
+            if response is not None and record.status is None:
+                recorder.finish(record, request, response)
+
+    # -- WebSocket -------------------------------------------------------------------------------
+    async def _ws_fault(self, fault: Fault) -> None:
+        targets = [
+            c
+            for c in self._server.recorder.ws
+            if c.open and (fault.kind == "ws_abort" or not c.stalled)
+        ]
+        targets = targets[-fault.times :] if fault.times < len(targets) else targets
+        for conn in targets:
+            self._fired(fault, f"ws#{self._server.recorder.ws.index(conn)}")
+            if fault.kind == "ws_abort":
+                _abort(conn.transport)
+            elif fault.kind == "ws_stall":
+                conn.stalled = True
+            else:
+                await self._server._ws_send_raw(conn, _bad_frame(fault))
+
+    def muted(self, conn: WsRecord | None) -> bool:
+        return conn is not None and conn.stalled
+
+    # -- nonces ----------------------------------------------------------------------------------
+    def _nonce_ahead(self, key: str, ms: int) -> None:
+        server = self._server
+        now_ms = int(server.engine.now() * 1000)
+        server.nonces.last[key] = max(server.nonces.last.get(key, 0), now_ms + int(ms))
+        server._dirty_nonces = True
+
+
+def _server_error(kind: str) -> web.Response:
+    if kind == "http_503":
+        return web.Response(status=503, text=UNAVAILABLE_TEXT, content_type="text/html")
+    return web.json_response(INTERNAL_BODY, status=500)
+
+
+def _bad_frame(fault: Fault) -> str:
+    if fault.kind == "ws_invalid_json":
+        return '{"id":null,"method":"positionsMargin_update","params":{"total":1,'
+    if fault.kind == "ws_missing_fields":
+        # A snapshot whose record lacks market, amount, prices...
+        return json.dumps(
+            {
+                "id": None,
+                "method": "positionsMargin_update",
+                "params": {"total": 1, "records": [{"id": 1}]},
+            }
+        )
+    filler = "x" * max(0, fault.size - 64)
+    return json.dumps({"id": None, "method": "sandbox_padding", "params": [filler]})
+
+
+def _abort(transport: Any) -> None:
+    """Close the TCP connection with an RST: no close frame, no FIN handshake."""
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+def _reset(request: web.Request) -> None:
+    _abort(request.transport)
+    raise asyncio.CancelledError()  # stop handling: nothing is answered
+
+
+def parse_control(data: Any) -> dict[str, Any]:
+    """Validate a ``POST /sandbox/faults`` body into ``Faults.inject`` keyword arguments."""
+    if not isinstance(data, dict):
+        raise FaultError("body must be a JSON object")
+    allowed: dict[str, Callable[[Any], bool]] = {
+        "kind": lambda v: isinstance(v, str),
+        "path": lambda v: isinstance(v, str),
+        "times": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "seconds": lambda v: isinstance(v, (int, Decimal, str)) and not isinstance(v, bool),
+        "size": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "commit": lambda v: isinstance(v, bool),
+        "key": lambda v: isinstance(v, str),
+        "ms": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    }
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        check = allowed.get(name)
+        if check is None:
+            raise FaultError(f"unknown field {name!r}")
+        if not check(value):
+            raise FaultError(f"field {name!r} has the wrong type")
+        out[name] = value
+    if "kind" not in out:
+        raise FaultError("field 'kind' is required")
+    if "seconds" in out:
+        try:
+            # seconds are a duration for asyncio.sleep, not money: float is what sleep takes
+            out["seconds"] = float(Decimal(str(out["seconds"])))
+        except ArithmeticError:
+            raise FaultError("field 'seconds' must be a number") from None
+    return out
+
+
+__all__ = [
+    "HTTP_KINDS",
+    "KINDS",
+    "ORDER_PATHS",
+    "WS_KINDS",
+    "Fault",
+    "FaultError",
+    "Faults",
+    "Recorder",
+    "RequestRecord",
+    "WarpClock",
+    "WsRecord",
+    "parse_control",
+]
