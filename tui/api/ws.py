@@ -306,8 +306,12 @@ class WhiteBitStream:
 
     async def _fresh_token(self) -> str:
         assert self._token_provider is not None
-        self._token_times.append(time.monotonic())
-        return await self._token_provider()
+        try:
+            return await self._token_provider()
+        finally:
+            # Counted from when the answer came back: by then the exchange has surely seen the
+            # request, so our window can only be wider than the exchange's, never narrower.
+            self._token_times.append(time.monotonic())
 
     async def _session(self) -> None:
         """One connection's life; returns on a clean close, raises on failure."""
