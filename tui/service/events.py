@@ -87,6 +87,16 @@ class OrderRejected(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class PendingOrderReconciled(Event):
+    """An order a previous run left in flight was looked up at start: ``orders`` is what the
+    exchange has under its clientOrderId (empty: it was never placed)."""
+
+    request: OrderRequest
+    client_order_id: str
+    orders: tuple[Order, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OrderFilled(Event):
     order: Order
 

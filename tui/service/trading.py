@@ -10,6 +10,11 @@ State rules:
   after every command; order events from the stream update open orders in between.
 - Commands refuse to trade on a LIVE endpoint unless the service was created with
   ``allow_live=True`` (the ``--live`` flag).
+- Every order gets a clientOrderId here and is written to the pending-orders file
+  (``pending_path``) before it is sent; it leaves the file once the exchange answered for certain.
+  ``start()`` looks up whatever a previous run left there (a quit or crash with an order in
+  flight) and reports it: ``PendingOrderReconciled`` plus ``OrderAccepted`` when found, a
+  ``ServiceError`` when it was never placed. Nothing is resent automatically.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -41,6 +47,7 @@ from tui.domain.models import (
 )
 
 from . import events
+from .pending import PendingOrders
 from .venue import CommandError, StreamCallbacks, Venue
 
 log = logging.getLogger(__name__)
@@ -77,8 +84,10 @@ class TradingService:
         allow_live: bool = False,
         thresholds: Thresholds | None = None,
         poll_interval: float = 2.0,
+        pending_path: Path | None = None,
     ) -> None:
         self._venue = venue
+        self.pending = PendingOrders(pending_path)
         self.live_allowed = allow_live
         self.thresholds = thresholds or Thresholds()
         self.poll_interval = poll_interval
@@ -114,6 +123,7 @@ class TradingService:
         nonce_path: Path | None = None,
         poll_interval: float = 2.0,
         stream_options: dict[str, float] | None = None,
+        pending_path: Path | None = None,
     ) -> TradingService:
         from .whitebit import WhiteBitVenue
 
@@ -125,7 +135,13 @@ class TradingService:
             nonce_path=nonce_path,
             stream_options=stream_options,
         )
-        return cls(venue, allow_live=allow_live, thresholds=thresholds, poll_interval=poll_interval)
+        return cls(
+            venue,
+            allow_live=allow_live,
+            thresholds=thresholds,
+            poll_interval=poll_interval,
+            pending_path=pending_path,
+        )
 
     # -- subscribers -----------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Callable[[], None]:
@@ -151,8 +167,9 @@ class TradingService:
         self.venue = await self._venue.connect()
         self.markets = {m.name: m for m in await self._venue.load_markets()}
         self.prices = dict(await self._venue.load_prices())
-        await self.resync()
+        await self.resync()  # (a reconciled order that is still open is already in self.orders)
         self._started = True
+        await self._reconcile_pending()
         callbacks = StreamCallbacks(
             on_positions=self._on_positions,
             on_price=self._on_price,
@@ -162,6 +179,40 @@ class TradingService:
         )
         await self._venue.start_streams(callbacks, sorted(self.markets))
         self._tasks.append(asyncio.create_task(self._poll_loop(), name="service-poll"))
+
+    async def probe(self) -> VenueInfo:
+        """Check that the endpoint answers (venue info and markets) without starting anything.
+        Raises ``CommandError`` with a one-line reason. Call ``stop()`` afterwards."""
+        info = await self._venue.connect()
+        await self._venue.load_markets()
+        return info
+
+    async def _reconcile_pending(self) -> None:
+        """Look up the orders a previous run left in flight (see the module docstring)."""
+        for entry in self.pending.entries():
+            request, cid = entry.request, entry.client_order_id
+            try:
+                found = await self._venue.find_orders(request.market, cid)
+            except CommandError as exc:
+                self._publish(
+                    events.ServiceError(
+                        "reconcile", f"Cannot check order {cid} from the last session: {exc.message}"
+                    )
+                )
+                continue  # kept for the next start
+            self.pending.discard(cid)
+            self._publish(events.PendingOrderReconciled(request, cid, tuple(found)))
+            if found:
+                for order in found:
+                    self._publish(events.OrderAccepted(order, cid))
+            else:
+                self._publish(
+                    events.ServiceError(
+                        "reconcile",
+                        f"Order {cid} ({request.side.value} {risk.fmt(request.amount)} "
+                        f"{request.market}) from the last session never reached the exchange",
+                    )
+                )
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -383,14 +434,20 @@ class TradingService:
         self._guard()
         if request.market not in self.markets:
             raise CommandError(31, "Market is not available.", {"market": [request.market]})
-        self._publish(events.OrderPending(request, request.client_order_id))
+        if not request.client_order_id:
+            request = replace(request, client_order_id=new_client_order_id())
+        cid = request.client_order_id
+        self.pending.add(request)  # on disk before it is sent: a quit now loses nothing
+        self._publish(events.OrderPending(request, cid))
         try:
             orders = await self._venue.place_order(request)
         except CommandError as exc:
-            self._publish(
-                events.OrderRejected(request, request.client_order_id, exc.code, exc.message, exc.errors)
-            )
+            if not exc.uncertain:
+                self.pending.discard(cid)  # refused for certain; uncertain ones are kept
+            self._publish(events.OrderRejected(request, cid, exc.code, exc.message, exc.errors))
             raise
+        # (cancelled mid-flight, e.g. the app quit: the entry stays for the next start)
+        self.pending.discard(cid)
         for order in orders:
             self._publish(events.OrderAccepted(order, order.client_order_id))
             if order.amount > 0 and order.left == 0:
@@ -462,6 +519,11 @@ class TradingService:
             await self.resync()
         except CommandError as exc:
             self._publish(events.ServiceError("refresh", exc.message, exc.code))
+
+
+def new_client_order_id() -> str:
+    """A unique clientOrderId in the characters every venue accepts ([A-Za-z0-9-])."""
+    return f"ct-{time.time_ns() // 1_000_000:x}-{secrets.token_hex(4)}"
 
 
 def _with_product(p: Position) -> Position:

@@ -75,12 +75,17 @@ class WhiteBitVenue:
         nonce_path: Path | None = None,
         timeout: float = 10.0,
         stream_options: dict[str, float] | None = None,
+        rest_options: dict[str, float] | None = None,
     ) -> None:
         self.rest_url = rest_url.rstrip("/")
         self.ws_url = ws_url
         credentials = Credentials(api_key=api_key, api_secret=api_secret)
         self._rest = WhiteBitRest(
-            self.rest_url, credentials, timeout=timeout, nonce_path=nonce_path
+            self.rest_url,
+            credentials,
+            timeout=timeout,
+            nonce_path=nonce_path,
+            **(rest_options or {}),  # type: ignore[arg-type]
         )
         self._stream: WhiteBitStream | None = None
         self._stream_options = dict(stream_options or {})
@@ -148,6 +153,17 @@ class WhiteBitVenue:
     @_venue_call
     async def place_order(self, request: OrderRequest) -> list[Order]:
         return await self._rest.place_order(request)
+
+    @_venue_call
+    async def find_orders(self, market: str, client_order_id: str) -> list[Order]:
+        found: dict[int, Order] = {}
+        for order in await self._rest.active_orders(market=market, client_order_id=client_order_id):
+            if order.client_order_id == client_order_id:
+                found[order.id] = order
+        for order in await self._rest.executed_orders(market=market, client_order_id=client_order_id):
+            if order.client_order_id == client_order_id:
+                found.setdefault(order.id, order)
+        return list(found.values())
 
     @_venue_call
     async def cancel_order(self, order: Order) -> None:

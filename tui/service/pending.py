@@ -1,0 +1,167 @@
+"""Orders in flight, kept in a small JSON file so a quit (or crash) mid-order loses nothing.
+
+The service writes an entry (clientOrderId + the request) *before* an order is sent and removes
+it once the exchange has answered for certain (accepted or refused). An entry still in the file
+at the next start is an order whose fate this process never learned: the service looks it up by
+clientOrderId and reports it (found -> accepted; absent -> never placed). Nothing is ever resent
+from here: prices have moved since, so that is the trader's call.
+
+The file is written atomically (temp file + ``os.replace``) with mode 0600. Amounts and prices
+are stored as decimal strings. A corrupt or unreadable file is logged and treated as empty, so
+it can never stop the desk from starting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from tui.domain.models import OrderRequest, OrderType, PositionSide, Side
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOrder:
+    client_order_id: str
+    request: OrderRequest
+    created: float  # unix seconds (display only)
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
+
+
+def _encode(entry: PendingOrder) -> dict[str, Any]:
+    r = entry.request
+    return {
+        "client_order_id": entry.client_order_id,
+        "created": int(entry.created),
+        "request": {
+            "market": r.market,
+            "side": r.side.value,
+            "type": r.type.value,
+            "amount": _dec(r.amount),
+            "price": _dec(r.price),
+            "activation_price": _dec(r.activation_price),
+            "stop_limit_price": _dec(r.stop_limit_price),
+            "position_side": r.position_side.value if r.position_side else None,
+            "reduce_only": r.reduce_only,
+        },
+    }
+
+
+def _opt_dec(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError("decimal fields are strings")
+    number = Decimal(value)
+    if not number.is_finite():
+        raise ValueError("non-finite decimal")
+    return number
+
+
+def _decode(item: Any) -> PendingOrder:
+    if not isinstance(item, dict) or not isinstance(item.get("request"), dict):
+        raise TypeError("entry is not an object")
+    cid = item.get("client_order_id")
+    if not isinstance(cid, str) or not cid:
+        raise ValueError("missing client_order_id")
+    r = item["request"]
+    amount = _opt_dec(r.get("amount"))
+    if amount is None:
+        raise ValueError("missing amount")
+    request = OrderRequest(
+        market=str(r["market"]),
+        side=Side(r["side"]),
+        type=OrderType(r["type"]),
+        amount=amount,
+        price=_opt_dec(r.get("price")),
+        activation_price=_opt_dec(r.get("activation_price")),
+        stop_limit_price=_opt_dec(r.get("stop_limit_price")),
+        position_side=PositionSide(r["position_side"]) if r.get("position_side") else None,
+        reduce_only=bool(r.get("reduce_only", False)),
+        client_order_id=cid,
+    )
+    created = item.get("created", 0)
+    return PendingOrder(cid, request, float(created) if isinstance(created, int) else 0.0)
+
+
+class PendingOrders:
+    """The in-flight orders of one account/endpoint; ``path=None`` keeps them in memory only."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._entries: dict[str, PendingOrder] = {}
+        if path is not None:
+            self._entries = {e.client_order_id: e for e in self._load(path)}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entries(self) -> list[PendingOrder]:
+        return list(self._entries.values())
+
+    def add(self, request: OrderRequest) -> None:
+        cid = request.client_order_id
+        if not cid:
+            raise ValueError("a pending order needs a clientOrderId")
+        self._entries[cid] = PendingOrder(cid, request, time.time())
+        self._save()
+
+    def discard(self, client_order_id: str) -> None:
+        if self._entries.pop(client_order_id, None) is not None:
+            self._save()
+
+    @staticmethod
+    def _load(path: Path) -> list[PendingOrder]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            log.warning("cannot read pending orders %s: %s", path, type(exc).__name__)
+            return []
+        try:
+            data = json.loads(text)
+            items = data["orders"] if isinstance(data, dict) else None
+            if not isinstance(items, list):
+                raise TypeError("no orders list")
+            return [_decode(item) for item in items]
+        except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
+            log.warning("ignoring unreadable pending orders file %s (%s)", path, type(exc).__name__)
+            return []
+
+    def _save(self) -> None:
+        path = self.path
+        if path is None:
+            return
+        data = {"version": VERSION, "orders": [_encode(e) for e in self._entries.values()]}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".pending-", dir=str(path.parent))
+            try:
+                if hasattr(os, "fchmod"):  # mkstemp already makes it 0600; be explicit
+                    os.fchmod(fd, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(data, fh, separators=(",", ":"))
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError as exc:
+            # Losing this file must not stop trading; the order itself is unaffected.
+            log.warning("cannot write pending orders %s: %s", path, type(exc).__name__)
