@@ -112,11 +112,67 @@ def resolve_target(args: argparse.Namespace, env: dict[str, str] | None = None):
 
 
 def _default_state_path() -> Path:
-    from platformdirs import user_data_dir
-
-    path = Path(user_data_dir("collateral-tui")) / "sandbox.sqlite3"
+    path = _data_dir() / "sandbox.sqlite3"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("collateral-tui"))
+
+
+def pending_orders_path(target: Target) -> Path:
+    """Where orders in flight are kept between runs: one file per endpoint (the embedded
+    sandbox's port changes every run, so it has a fixed name)."""
+    import hashlib
+
+    if target.embedded:
+        name = "pending-orders-sandbox.json"
+    else:
+        digest = hashlib.sha256(target.rest_url.encode("utf-8")).hexdigest()[:12]
+        name = f"pending-orders-{digest}.json"
+    return _data_dir() / name
+
+
+def build_service(target: Target, config, *, pending: bool = True):  # type: ignore[no-untyped-def]
+    """The TradingService the desk runs on (also used by the probe and the drills)."""
+    from tui.service import Thresholds, TradingService
+
+    return TradingService.for_whitebit(
+        target.rest_url,
+        target.ws_url,
+        api_key=target.api_key,
+        api_secret=target.api_secret,
+        allow_live=target.live,
+        thresholds=Thresholds(green=config.thresholds.green, red=config.thresholds.red),
+        pending_path=pending_orders_path(target) if pending else None,
+    )
+
+
+def probe(target: Target, config, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    """Check the endpoint answers before the full-screen app starts (its own short event loop and
+    service instance: the app's service is bound to the app's loop). Raises LaunchError."""
+    import asyncio
+
+    from tui.service import CommandError
+
+    async def check() -> None:
+        service = build_service(target, config, pending=False)
+        try:
+            await asyncio.wait_for(service.probe(), timeout)
+        finally:
+            await service.stop()
+
+    try:
+        asyncio.run(check())
+    except CommandError as exc:
+        raise LaunchError(f"{target.rest_url}: {exc}") from None
+    except TimeoutError:
+        raise LaunchError(f"{target.rest_url}: no answer within {timeout:g} s") from None
+    except OSError as exc:
+        raise LaunchError(f"{target.rest_url}: cannot connect ({exc.strerror or exc})") from None
 
 
 def run_desk(argv: Sequence[str]) -> int:
@@ -124,16 +180,10 @@ def run_desk(argv: Sequence[str]) -> int:
     target, config, handle = resolve_target(args)
     try:
         from tui.app.main_app import CollateralApp
-        from tui.service import Thresholds, TradingService
 
-        service = TradingService.for_whitebit(
-            target.rest_url,
-            target.ws_url,
-            api_key=target.api_key,
-            api_secret=target.api_secret,
-            allow_live=target.live,
-            thresholds=Thresholds(green=config.thresholds.green, red=config.thresholds.red),
-        )
+        if not target.embedded:
+            probe(target, config)
+        service = build_service(target, config)
         app = CollateralApp(service, keymap=dict(config.keymap))
         app.run()
         return int(app.return_code or 0)
