@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
@@ -56,6 +57,7 @@ class StatusBar(Horizontal):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._last: tuple[object, ...] | None = None
+        self._texts: dict[str, str] = {}  # what each label shows
 
     def show(
         self,
@@ -72,21 +74,30 @@ class StatusBar(Horizontal):
         if key == self._last:
             return
         self._last = key
-        self.query_one("#status-venue", Label).update(venue)
+        self._set("#status-venue", venue)
         mode = self.query_one("#status-mode", Label)
-        if sandbox is None:
-            mode.update("")
-        else:
-            mode.update(" SANDBOX " if sandbox else " LIVE ")
+        self._set("#status-mode", "" if sandbox is None else (" SANDBOX " if sandbox else " LIVE "))
         mode.set_class(sandbox is True, "-sandbox")
         mode.set_class(sandbox is False, "-live")
         for view in streams:
             text, cls = stream_text(view, show_age=show_ages)
-            label = self.query_one(f"#status-stream-{view.name}", Label)
-            label.update(text)
+            selector = f"#status-stream-{view.name}"
+            self._set(selector, text)
+            label = self.query_one(selector, Label)
             for c in ("-ok", "-warn", "-bad"):
                 label.set_class(c == cls, c)
         lev = f"{leverage}x" if leverage is not None else "-"
         hedge = "-" if hedge_mode is None else ("on" if hedge_mode else "off")
-        self.query_one("#status-account", Label).update(f"lev {lev}  hedge {hedge}")
-        self.query_one("#status-clock", Label).update(clock)
+        self._set("#status-account", f"lev {lev}  hedge {hedge}")
+        self._set("#status-clock", clock)
+
+    def _set(self, selector: str, text: str) -> None:
+        """Update a label only if its text changed, and without a layout pass when the width
+        is the same (the clock ticks every second: a layout pass reflows the whole screen, which
+        was most of the desk's idle CPU; bench/RESULTS.md)."""
+        before = self._texts.get(selector)
+        if before == text:
+            return
+        self._texts[selector] = text
+        same_width = before is not None and cell_len(before) == cell_len(text)
+        self.query_one(selector, Label).update(text, layout=not same_width)
