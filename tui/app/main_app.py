@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -23,6 +25,18 @@ if TYPE_CHECKING:
 
 def wall_clock() -> str:
     return datetime.now().strftime("%H:%M:%S")
+
+
+#: Benchmark hook: with ``COLLATERAL_TUI_BENCH_FD=N`` set, the app writes ``frame\n`` to file
+#: descriptor N once the desk's first frame is painted and ``data\n`` once the first frame after
+#: the service has loaded the account is painted, then exits. ``python -m bench`` uses it to time
+#: a cold start (it opens the pipe); nothing else does. Unset, the app does nothing extra.
+BENCH_FD_ENV = "COLLATERAL_TUI_BENCH_FD"
+
+
+def _bench_fd() -> int | None:
+    value = os.environ.get(BENCH_FD_ENV, "")
+    return int(value) if value.isdigit() else None
 
 
 class CollateralApp(App[None]):
@@ -55,6 +69,7 @@ class CollateralApp(App[None]):
         self.bridge = msg.ServiceBridge(service.subscribe)
         self.desk: DeskScreen | None = None
         self.start_error: str | None = None
+        self._bench_fd: int | None = None
 
     def on_mount(self) -> None:
         if self._initial_theme:
@@ -69,6 +84,9 @@ class CollateralApp(App[None]):
         )
         self.push_screen(self.desk)
         self.bridge.attach(self.desk)
+        self._bench_fd = _bench_fd()
+        if self._bench_fd is not None:
+            self.desk.call_after_refresh(self._bench_mark, b"frame\n")
         self.start_service()
 
     @work(group="service-start", exclusive=True, exit_on_error=False)
@@ -85,6 +103,16 @@ class CollateralApp(App[None]):
             return
         if self.desk is not None:
             self.desk.post_message(msg.ServiceStarted())
+            if self._bench_fd is not None:  # after the desk has applied the loaded state
+                self.desk.call_after_refresh(self._bench_mark, b"data\n", exit=True)
+
+    def _bench_mark(self, mark: bytes, exit: bool = False) -> None:
+        """Benchmark hook (``bench/``, figure ``cold_start``): see :func:`_bench_fd`."""
+        assert self._bench_fd is not None
+        with contextlib.suppress(OSError):  # the benchmark went away: nothing to report to
+            os.write(self._bench_fd, mark)
+        if exit:
+            self.exit()
 
     def on_service_start_failed(self, message: msg.ServiceStartFailed) -> None:
         self.start_error = message.message
