@@ -395,7 +395,7 @@ class WhiteBitStream:
 
     async def _watch(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
         tick = max(0.02, min(self._ping_interval, self._pong_timeout, self._stale_after) / 4)
-        while True:
+        while not self._stopping:  # also ends the loop should a cancellation ever be lost
             done, _ = await asyncio.wait({reader}, timeout=tick)
             if done:
                 reader.result()  # re-raises the reader's failure
@@ -430,7 +430,10 @@ class WhiteBitStream:
                 )
             )
             try:
-                reply = await asyncio.wait_for(fut, self._request_timeout)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                # cancellation that races with the reply, and stop() then waits forever.
+                async with asyncio.timeout(self._request_timeout):
+                    reply = await fut
             except TimeoutError:
                 raise _Reconnect(
                     f"no answer to {method} within {self._request_timeout:g} s"
