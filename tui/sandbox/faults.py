@@ -16,8 +16,8 @@ HTTP faults are *armed*: each fires on the next ``times`` requests whose path st
                     (past the client's timeout: the response is lost)
 ``http_reset``      reset the TCP connection (RST) after the headers, before reading the body: the
                     request never reaches the exchange. ``commit=True``: run it first, then reset
-``http_429_rate``   HTTP 429 with a rate-limit body (``{"code":0,"message":"Too many requests"}``
-                    is *not* it: WhiteBIT's gateway answers a non-JSON 429, see spec section 3)
+``http_429_rate``   HTTP 429 with the gateway's rate-limit body: HTML, not JSON (spec section 3),
+                    so it cannot be mistaken for the nonce answer below
 ``http_429_nonce``  HTTP 429 ``{"code":0,"errors":{},"message":"Too many requests."}`` (bad nonce)
 ``http_500``        HTTP 500 ``{"error":["Internal server error."]}`` (``commit=True``: after running)
 ``http_503``        HTTP 503 with a non-JSON (HTML) body (``commit=True``: after running)
