@@ -20,10 +20,14 @@ D = Decimal
 
 
 def request(cid: str = "p-1", **kw: object) -> OrderRequest:
-    fields: dict[str, object] = dict(
-        market="BTC_PERP", side=Side.BUY, type=OrderType.LIMIT, amount=D("0.01"),
-        price=D("50000.5"), client_order_id=cid,
-    )
+    fields: dict[str, object] = {
+        "market": "BTC_PERP",
+        "side": Side.BUY,
+        "type": OrderType.LIMIT,
+        "amount": D("0.01"),
+        "price": D("50000.5"),
+        "client_order_id": cid,
+    }
     fields.update(kw)
     return OrderRequest(**fields)  # type: ignore[arg-type]
 
@@ -31,8 +35,12 @@ def request(cid: str = "p-1", **kw: object) -> OrderRequest:
 def test_round_trip_keeps_decimals_exact(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "pending.json"
     store = PendingOrders(path)
-    req = request(position_side=PositionSide.LONG, reduce_only=True,
-                  activation_price=D("1E-8"), type=OrderType.STOP_LIMIT)
+    req = request(
+        position_side=PositionSide.LONG,
+        reduce_only=True,
+        activation_price=D("1E-8"),
+        type=OrderType.STOP_LIMIT,
+    )
     store.add(req)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     text = path.read_text()
@@ -45,8 +53,12 @@ def test_round_trip_keeps_decimals_exact(tmp_path: Path) -> None:
 
 def test_corrupt_or_foreign_files_are_ignored(tmp_path: Path) -> None:
     path = tmp_path / "pending.json"
-    for text in ("not json", "[]", json.dumps({"orders": [{"client_order_id": ""}]}),
-                 json.dumps({"orders": [{"client_order_id": "x", "request": {"amount": 1}}]})):
+    for text in (
+        "not json",
+        "[]",
+        json.dumps({"orders": [{"client_order_id": ""}]}),
+        json.dumps({"orders": [{"client_order_id": "x", "request": {"amount": 1}}]}),
+    ):
         path.write_text(text)
         assert PendingOrders(path).entries() == []
 

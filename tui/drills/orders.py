@@ -1,0 +1,297 @@
+"""Order and nonce drills: lost responses (4), lost requests (5), no double fill (6), 429s (7),
+concurrent nonces (8), a server nonce ahead of the clock (9), quitting mid-order (13)."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from itertools import pairwise
+
+from tui.api.errors import RateLimitError
+from tui.api.rest import WhiteBitRest
+from tui.api.signing import Credentials
+from tui.domain.models import OrderRequest, OrderType, Side
+from tui.service import CommandError, events
+
+from .base import DrillContext, EventLog, check, wait_until
+
+LIMIT = "/api/v4/order/collateral/limit"
+MARKET = "/api/v4/order/collateral/market"
+BALANCE = "/api/v4/collateral-account/balance-summary"
+D = Decimal
+
+
+def limit(cid: str, amount: str = "0.01", price: str = "50000") -> OrderRequest:
+    return OrderRequest(
+        "BTC_PERP", Side.BUY, OrderType.LIMIT, D(amount), price=D(price), client_order_id=cid
+    )
+
+
+def market(cid: str, amount: str = "0.01") -> OrderRequest:
+    return OrderRequest("BTC_PERP", Side.BUY, OrderType.MARKET, D(amount), client_order_id=cid)
+
+
+def pending_then(log: EventLog, cid: str) -> list[str]:
+    """The order's life as the UI saw it: pending / accepted / rejected / filled."""
+    names = []
+    for _, e in log.items:
+        if isinstance(e, events.OrderPending) and e.client_order_id == cid:
+            names.append("pending")
+        elif isinstance(e, events.OrderAccepted) and e.client_order_id == cid:
+            names.append("filled" if e.order.amount > 0 and e.order.left == 0 else "open")
+        elif isinstance(e, events.OrderRejected) and e.client_order_id == cid:
+            names.append("rejected")
+    return names
+
+
+async def drill_response_lost(ctx: DrillContext) -> None:
+    """4. The order is committed but its response is lost (held past the client's timeout): no
+    blind resend, reconciled by clientOrderId, exactly one order, the UI goes pending -> open
+    (limit) / pending -> filled (market)."""
+    sb = await ctx.sandbox()
+    svc = ctx.service(sb, timeout=0.5)
+    log = await ctx.started(svc)
+    rec = sb.recorder
+    for req, path, final in (
+        (limit("drill4-limit"), LIMIT, "open"),
+        (market("drill4-market"), MARKET, "filled"),
+    ):
+        await sb.faults.inject("http_delay", path=path, seconds=1.5)
+        orders = await svc.place_order(req)
+        cid = req.client_order_id
+        check(len(orders) == 1 and orders[0].client_order_id == cid, f"{cid}: got {orders}")
+        check(rec.count(path) == 1, f"{cid}: {rec.count(path)} requests sent (no resend allowed)")
+        check(len(rec.orders.get(cid, [])) == 1, f"{cid}: {rec.orders.get(cid)} orders created")
+        check(
+            pending_then(log, cid) == ["pending", final], f"{cid}: UI saw {pending_then(log, cid)}"
+        )
+        check(not svc.pending.entries(), "the order is still marked in flight")
+    check(any(o.client_order_id == "drill4-limit" for o in svc.orders.values()), "limit not listed")
+
+
+async def drill_request_lost(ctx: DrillContext) -> None:
+    """5. The request never reached the server (connection reset before the body was read):
+    reconcile finds nothing; one resend with the same clientOrderId; exactly one order. A second
+    loss in a row is reported as uncertain, never a third attempt."""
+    sb = await ctx.sandbox()
+    svc = ctx.service(sb, timeout=1.0)
+    log = await ctx.started(svc)
+    rec = sb.recorder
+    await sb.faults.inject("http_reset", path=LIMIT)
+    orders = await svc.place_order(limit("drill5-once"))
+    calls = rec.calls(LIMIT)
+    check(len(calls) == 2, f"{len(calls)} requests (want the lost one plus one resend)")
+    check({c.client_order_id for c in calls} == {"drill5-once"}, "the resend changed clientOrderId")
+    check(calls[0].status is None and calls[1].status == 200, "unexpected answers")
+    check(len(rec.orders["drill5-once"]) == 1 and len(orders) == 1, "not exactly one order")
+    check(pending_then(log, "drill5-once") == ["pending", "open"], "UI did not go pending -> open")
+
+    await sb.faults.inject("http_reset", path=LIMIT, times=2)
+    try:
+        await svc.place_order(limit("drill5-twice"))
+    except CommandError as exc:
+        check(exc.uncertain, f"expected an uncertain outcome, got {exc}")
+    else:
+        check(False, "two lost requests in a row were reported as placed")
+    twice = [c for c in rec.calls(LIMIT) if c.client_order_id == "drill5-twice"]
+    check(len(twice) == 2, f"{len(twice)} attempts (at most one resend)")
+    check("drill5-twice" not in rec.orders, "an order appeared although no request arrived")
+    check(
+        [e.client_order_id for e in svc.pending.entries()] == ["drill5-twice"],
+        "the uncertain order must stay marked in flight for the next start",
+    )
+
+
+async def drill_no_second_fill(ctx: DrillContext) -> None:
+    """6. A market order fills, then its answer is lost four ways (held past the timeout, 500,
+    503 with a non-JSON body, connection reset, each after the fill): never a second fill."""
+    sb = await ctx.sandbox()
+    svc = ctx.service(sb, timeout=0.5)
+    await ctx.started(svc)
+    rec = sb.recorder
+    variants = [
+        ("http_delay", {"seconds": 1.5}),
+        ("http_500", {"commit": True}),
+        ("http_503", {"commit": True}),
+        ("http_reset", {"commit": True}),
+    ]
+    for i, (kind, extra) in enumerate(variants):
+        cid = f"drill6-{i}"
+        await sb.faults.inject(kind, path=MARKET, **extra)
+        orders = await svc.place_order(market(cid, "0.001"))
+        check(len(orders) == 1 and orders[0].left == 0, f"{kind}: not reported filled: {orders}")
+        check(len(rec.orders.get(cid, [])) == 1, f"{kind}: {rec.orders.get(cid)} orders created")
+        check(
+            len([c for c in rec.calls(MARKET) if c.client_order_id == cid]) == 1,
+            f"{kind}: the filled order was sent again",
+        )
+    await svc.resync()
+    await asyncio.sleep(0.5)  # give any stray retry time to show up
+    positions = sb.engine.open_positions("BTC_PERP")
+    total = sum((p.size for p in positions), D(0))
+    check(total == D("0.004"), f"position is {total}, want exactly 4 x 0.001")
+    check(not rec.duplicates(), f"duplicate orders: {rec.duplicates()}")
+    check(len(rec.calls(MARKET)) == 4, f"{len(rec.calls(MARKET))} market orders sent for 4 fills")
+
+
+async def drill_429(ctx: DrillContext) -> None:
+    """7. 429 rate limit vs 429 nonce: reads back off (with jitter) and retry a bounded number of
+    times; orders are not retried on a rate limit; a nonce rejection is recognised and the order
+    goes again with a new, higher nonce (it never reached the engine)."""
+    sb = await ctx.sandbox()
+    rec = sb.recorder
+    base = 0.05
+    async with WhiteBitRest(
+        sb.rest_url,
+        Credentials(sb.config.api_key, sb.config.api_secret),
+        timeout=2.0,
+        max_read_retries=3,
+        backoff_base=base,
+        backoff_cap=1.0,
+        reconcile_delay=0.05,
+    ) as rest:
+        await sb.faults.inject("http_429_rate", path=BALANCE, times=2)
+        await rest.balance_summary()
+        calls = rec.calls(BALANCE)
+        check([c.status for c in calls] == [429, 429, 200], f"statuses {[c.status for c in calls]}")
+        gaps = [b.at - a.at for a, b in pairwise(calls)]
+        for attempt, gap in enumerate(gaps):
+            floor = base * 2**attempt / 2  # equal jitter: at least half the ceiling
+            check(gap >= floor * 0.9, f"retry {attempt + 1} after {gap:.3f} s: no backoff")
+
+        before = rec.count(BALANCE)
+        await sb.faults.inject("http_429_rate", path=BALANCE, times=50)
+        try:
+            await rest.balance_summary()
+        except RateLimitError:
+            pass
+        else:
+            check(False, "a permanent rate limit did not surface as an error")
+        tries = rec.count(BALANCE) - before
+        check(tries == 4, f"{tries} attempts under a permanent rate limit (want 1 + 3 retries)")
+        sb.faults.clear()
+
+        await sb.faults.inject("http_429_rate", path=LIMIT)
+        try:
+            await rest.place_order(limit("drill7-rate"))
+        except RateLimitError:
+            pass
+        else:
+            check(False, "a rate-limited order was reported placed")
+        check(rec.count(LIMIT) == 1, f"a rate-limited order was retried ({rec.count(LIMIT)} sends)")
+        check("drill7-rate" not in rec.orders, "a rate-limited order was created")
+
+        await sb.faults.inject("http_429_nonce", path=LIMIT)
+        await rest.place_order(limit("drill7-nonce"))
+        calls = [c for c in rec.calls(LIMIT) if c.client_order_id == "drill7-nonce"]
+        check(len(calls) == 2, f"{len(calls)} sends for the nonce case (want 2)")
+        check(calls[0].status == 429 and calls[1].status == 200, "unexpected answers")
+        check(calls[1].nonce > calls[0].nonce, "the retry did not use a new, higher nonce")
+        check(len(rec.orders["drill7-nonce"]) == 1, "not exactly one order")
+
+
+async def drill_concurrent_nonces(ctx: DrillContext) -> None:
+    """8. 50 concurrent signed calls (reads and orders) on one client: no nonce rejection, and
+    the sandbox saw strictly increasing nonces."""
+    sb = await ctx.sandbox()
+    key = sb.config.api_key
+    async with WhiteBitRest(
+        sb.rest_url, Credentials(key, sb.config.api_secret), timeout=5.0
+    ) as rest:
+        calls = []
+        for i in range(50):
+            if i % 5 == 0:
+                calls.append(rest.place_order(limit(f"drill8-{i}", "0.001", str(40000 + i))))
+            elif i % 2:
+                calls.append(rest.balance_summary())
+            else:
+                calls.append(rest.active_orders(market="BTC_PERP"))
+        results = await asyncio.gather(*calls, return_exceptions=True)
+    errors = [r for r in results if isinstance(r, Exception)]
+    check(not errors, f"{len(errors)} calls failed: {errors[:1]}")
+    nonces = sb.recorder.nonces.get(key, [])
+    check(len(nonces) == 50, f"the sandbox accepted {len(nonces)} nonces (want 50)")
+    check(all(a < b for a, b in pairwise(nonces)), "nonces were not strictly increasing")
+    check(sb.recorder.nonce_rejections() == 0, f"{sb.recorder.nonce_rejections()} nonce rejections")
+    check(len(sb.recorder.orders) == 10, f"{len(sb.recorder.orders)} orders (want 10)")
+
+
+async def drill_nonce_ahead(ctx: DrillContext) -> None:
+    """9. Restart while the server's last nonce is 30 s ahead of our clock (another process used
+    the key, or the nonce file was lost): the client recovers in a bounded number of steps, with
+    no error loop; a restart with the nonce file then goes through without a single rejection."""
+    sb = await ctx.sandbox()
+    rec = sb.recorder
+    await sb.faults.inject("nonce_ahead", ms=30_000)
+    nonce_file = ctx.tmp / "nonce"
+    svc = ctx.service(sb, nonce_path=nonce_file)
+    log = await ctx.started(svc)
+    first = rec.nonce_rejections()
+    check(1 <= first <= 3, f"{first} nonce rejections while recovering (want 1..3)")
+    for i in range(10):
+        await svc.place_order(limit(f"drill9-{i}", "0.001", str(41000 + i)))
+    await svc.resync()
+    check(rec.nonce_rejections() == first, "nonce rejections went on after recovery (error loop)")
+    check(not log.of(events.ServiceError), f"errors shown: {log.of(events.ServiceError)[:1]}")
+    await svc.stop()
+
+    again = ctx.service(sb, nonce_path=nonce_file)  # the restart
+    await ctx.started(again)
+    await again.place_order(limit("drill9-after-restart", "0.001", "42000"))
+    check(rec.nonce_rejections() == first, "the restart with the nonce file was rejected")
+    nonces = rec.nonces[sb.config.api_key]
+    check(all(a < b for a, b in pairwise(nonces)), "accepted nonces went backwards")
+
+
+async def drill_quit_in_flight(ctx: DrillContext) -> None:
+    """13. Quit with an order in flight: the pending order is on disk before it is sent and is
+    reconciled at the next start (found -> accepted; never sent -> reported, not resent)."""
+    sb = await ctx.sandbox()
+    rec = sb.recorder
+    pending = ctx.tmp / "pending-orders.json"
+    svc = ctx.service(sb, timeout=5.0, pending_path=pending)
+    await ctx.started(svc)
+
+    # The exchange commits the order but holds the answer; the trader quits meanwhile.
+    await sb.faults.inject("http_delay", path=LIMIT, seconds=3.0)
+    task = asyncio.create_task(svc.place_order(limit("drill13-sent")))
+    await wait_until(lambda: "drill13-sent" in rec.orders, 5, "the order to reach the exchange")
+    task.cancel()  # what the app's exit does to a running worker
+    await asyncio.gather(task, return_exceptions=True)
+    await svc.stop()
+    check(pending.exists() and "drill13-sent" in pending.read_text(), "the order was not persisted")
+
+    # A second order is written down but the app dies before it is sent.
+    from tui.service.pending import PendingOrders
+
+    PendingOrders(pending).add(limit("drill13-unsent", "0.002", "49000"))
+
+    svc2 = ctx.service(sb, pending_path=pending)
+    log2 = await ctx.started(svc2)
+    done = {e.client_order_id: e for e in log2.of(events.PendingOrderReconciled)}
+    check(set(done) == {"drill13-sent", "drill13-unsent"}, f"reconciled: {sorted(done)}")
+    check(len(done["drill13-sent"].orders) == 1, "the sent order was not found")
+    check(not done["drill13-unsent"].orders, "an order that was never sent was found")
+    check(
+        any("drill13-unsent" in e.message for e in log2.of(events.ServiceError)),
+        "the unsent order was not reported to the trader",
+    )
+    check(
+        any(e.client_order_id == "drill13-sent" for e in log2.of(events.OrderAccepted)),
+        "the found order was not shown as accepted",
+    )
+    check(len(rec.orders.get("drill13-sent", [])) == 1, "the in-flight order was sent again")
+    check("drill13-unsent" not in rec.orders, "the unsent order was sent at restart")
+    check(not svc2.pending.entries(), "entries left after reconciliation")
+    check(any(o.client_order_id == "drill13-sent" for o in svc2.orders.values()), "not listed")
+
+
+__all__ = [
+    "drill_429",
+    "drill_concurrent_nonces",
+    "drill_no_second_fill",
+    "drill_nonce_ahead",
+    "drill_quit_in_flight",
+    "drill_request_lost",
+    "drill_response_lost",
+]
