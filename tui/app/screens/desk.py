@@ -1,13 +1,17 @@
 """The desk: status line, balances, positions, open orders, order entry, liquidation chart.
 
 Data flow: service events arrive as messages (``tui.app.messages``) that only mark parts of the
-screen dirty; a 4 Hz timer applies the service's latest state, and skips while another screen
-or a modal is on top. Tables are diffed by key. Actions resolve their position/order from the
-row key at the moment they fire.
+screen dirty; the service's latest state is then applied at once if nothing was applied in the
+last ``APPLY_MIN_INTERVAL``, else when that interval is over (so a burst of events costs at most
+one apply per interval, and a lone 1 Hz snapshot is painted without waiting for a timer tick).
+A 4 Hz timer also applies (clock, data ages). Applying is skipped while another screen or a
+modal is on top. Tables are diffed by key. Actions resolve their position/order from the row
+key at the moment they fire.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from decimal import Decimal
@@ -42,6 +46,9 @@ if TYPE_CHECKING:
     from tui.service import TradingService
 
 REFRESH_INTERVAL = 0.25  # 4 Hz
+#: Events are applied at most this often: 1/30 s keeps a 20 Hz burst within the 50 ms
+#: stream-to-paint budget (bench/RESULTS.md) at a few ms of CPU per apply.
+APPLY_MIN_INTERVAL = 1 / 30
 #: The positions stream sends a full snapshot every second: this much silence is "stale" even if
 #: the service has not flagged the stream yet.
 POSITIONS_SILENCE_LIMIT = 5.0
@@ -93,6 +100,8 @@ class DeskScreen(Screen[None]):
         self.applied = 0  # number of refreshes that applied state (tests wait on it)
         self._last_stale: str | None = None
         self._bindings_signature: object = None
+        self._last_apply = 0.0  # time.monotonic() of the last apply_state
+        self._apply_scheduled = False
         self._active_pane: str | None = None
         # position id -> (inputs, cells, bar): a row is rebuilt only when its inputs changed
         self._position_rows: dict[int, tuple[object, tuple[Cell, ...], Bar | None]] = {}
@@ -159,9 +168,28 @@ class DeskScreen(Screen[None]):
 
     def on_data_changed(self, message: msg.DataChanged) -> None:
         self.dirty.add(message.what)
+        self._schedule_apply()
 
     def on_stream_status(self, message: msg.StreamStatus) -> None:
         self.dirty.add("streams")
+        self._schedule_apply()
+
+    def _schedule_apply(self) -> None:
+        """Apply soon: after the messages already queued (they coalesce into one apply), and
+        no sooner than APPLY_MIN_INTERVAL after the previous apply."""
+        if self._apply_scheduled:
+            return
+        self._apply_scheduled = True
+        wait = self._last_apply + APPLY_MIN_INTERVAL - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, self._scheduled_apply, name="desk-apply")
+        else:
+            self.call_later(self._scheduled_apply)
+
+    def _scheduled_apply(self) -> None:
+        self._apply_scheduled = False
+        if self.dirty:
+            self.apply_state()
 
     def on_service_started(self, message: msg.ServiceStarted) -> None:
         self.started = True
@@ -205,9 +233,11 @@ class DeskScreen(Screen[None]):
     # ------------------------------------------------------------------ applying state
 
     def apply_state(self) -> None:
-        """Apply the service's latest state. Runs at 4 Hz; skipped under a modal/other screen."""
+        """Apply the service's latest state (see the module docstring for when); skipped under
+        a modal/other screen."""
         if self.app.screen is not self:
             return
+        self._last_apply = time.monotonic()
         service = self.service
         dirty = self.dirty
         self.dirty = set()
