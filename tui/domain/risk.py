@@ -42,14 +42,18 @@ _WIDE = Context(prec=100)
 
 
 def unrealized_pnl(direction: Direction, size: Decimal, entry: Decimal, mark: Decimal) -> Decimal:
+    # In the wide context: the default 28 digits would round a large PnL (a 14-digit size times
+    # a 15-digit price difference), and PnL must be exact.
     size = abs(size)
-    if direction is Direction.LONG:
-        return (mark - entry) * size
-    return (entry - mark) * size
+    with localcontext(_WIDE):
+        if direction is Direction.LONG:
+            return (mark - entry) * size
+        return (entry - mark) * size
 
 
 def notional(size: Decimal, price: Decimal) -> Decimal:
-    return abs(size) * price
+    with localcontext(_WIDE):  # exact, as above
+        return abs(size) * price
 
 
 def required_margin(size: Decimal, price: Decimal, leverage: int | Decimal) -> Decimal:
@@ -57,7 +61,8 @@ def required_margin(size: Decimal, price: Decimal, leverage: int | Decimal) -> D
     lev = Decimal(leverage)
     if lev <= 0:
         raise ValueError("leverage must be positive")
-    return notional(size, price) / lev
+    with localcontext(_WIDE):  # exact for every leverage that divides a power of ten
+        return notional(size, price) / lev
 
 
 def liquidation_price(
