@@ -396,7 +396,7 @@ class WhiteBitStream:
     async def _watch(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
         tick = max(0.02, min(self._ping_interval, self._pong_timeout, self._stale_after) / 4)
         while not self._stopping:  # also ends the loop should a cancellation ever be lost
-            done, _ = await asyncio.wait({reader}, timeout=tick)
+            done, _ = await asyncio.wait({reader}, timeout=self._next_check(tick))
             if done:
                 reader.result()  # re-raises the reader's failure
                 return  # clean close by the server
@@ -418,6 +418,18 @@ class WhiteBitStream:
                     )
                 if age > self._stale_after and self._states[s] is StreamState.LIVE:
                     self._set_state(s, StreamState.STALE, f"no update for {self._stale_after:g} s")
+
+    def _next_check(self, tick: float) -> float:
+        """Seconds until the watch loop should look again: the regular tick, or sooner if a
+        live stream turns stale before it (so STALE is reported when it happens, not up to a
+        tick later; bench: stale_detect)."""
+        now = time.monotonic()
+        wait = tick
+        for s in STREAMS:
+            if self._active(s) and self._states[s] is StreamState.LIVE:
+                due = max(self._last_update[s], self._stale_base[s]) + self._stale_after - now
+                wait = min(wait, due + 0.001)
+        return max(0.005, wait)
 
     async def _request(self, ws: ClientConnection, method: str, params: list[Any]) -> Any:
         req_id = next(self._ids)
