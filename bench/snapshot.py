@@ -1,0 +1,203 @@
+"""``snapshot_apply_N``: a positions snapshot applied to the desk's positions table and chart.
+
+The real desk runs headless (``App.run_test``, 120x40): ``CollateralApp`` with its stylesheet and
+``DeskScreen``, on a ``TradingService`` whose state is set in memory (no exchange: this figure is
+about the UI). One step is what the stream and the desk's timers do for one snapshot:
+
+    service._on_positions(snapshot)   # what the WebSocket client calls: diff, events
+    desk.apply_state()                # the 4 Hz refresh (its timer is paused; called at once)
+    chart._maybe_replot()             # the chart's 2 Hz replot (same)
+    ... until the frame is painted and nothing else is pending ("settled")
+
+Ours: the desk as it is. Naive: the same app, the same data and the same code everywhere except
+that the positions table's ``sync`` is replaced by ``clear()`` + ``add_rows()`` of every row.
+Each snapshot re-creates every ``Position`` (as parsing a frame does) and changes a random 10 %
+of them (PnL, margin and liquidation price: the distance to liquidation moves visibly).
+
+The figure is CPU time (``time.process_time_ns``) from the snapshot to the end of the last frame
+it caused, so time spent idle waiting for Textual's refresh timer does not count.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from tui.app import messages as msg
+from tui.app.main_app import CollateralApp
+from tui.app.screens.desk import DeskScreen
+from tui.app.widgets.liq_chart import LiqChart
+from tui.domain.markets import product_of
+from tui.domain.models import Position, PositionSide, StreamState, VenueInfo
+from tui.sandbox.catalog import default_catalog
+from tui.service import TradingService
+
+from .probe import FrameProbe, pause_timers
+from .stats import Side, ms
+
+SIZE = (120, 40)
+CHANGED_SHARE = 10  # percent of rows changed per snapshot
+
+
+class HostApp(CollateralApp):
+    """The desk on an in-memory service: ``start_service`` only tells the desk it started."""
+
+    def start_service(self) -> None:  # type: ignore[override]
+        if self.desk is not None:
+            self.desk.post_message(msg.ServiceStarted())
+
+
+def make_service() -> TradingService:
+    service = TradingService.for_whitebit(
+        "http://127.0.0.1:9", "ws://127.0.0.1:9/ws", api_key="bench", api_secret="bench"
+    )
+    catalog = default_catalog()
+    service.venue = VenueInfo("bench", "http://127.0.0.1:9", "ws://127.0.0.1:9/ws", True)
+    service.markets = {name: spec.market for name, spec in catalog.items()}
+    service.prices = {name: spec.start_price for name, spec in catalog.items()}
+    service.leverage = 5
+    for stream in ("positions", "prices"):
+        service._stream_state[stream] = StreamState.LIVE
+        service._touch(stream)
+    return service
+
+
+def synthetic_positions(count: int) -> list[Position]:
+    catalog = default_catalog()
+    markets = sorted(catalog)
+    out = []
+    for i in range(count):
+        market = markets[i % len(markets)]
+        price = catalog[market].start_price
+        short = i % 2 == 1
+        size = Decimal("0.001") * (1 + i % 9)
+        entry = price * (Decimal("1.004") if short else Decimal("0.996"))
+        # spread the distances to liquidation over 3..40 % so every band shows up
+        dist = Decimal(3 + (i * 7) % 38) / 100
+        liq = price * (1 + dist) if short else price * (1 - dist)
+        pnl = (entry - price) * size if short else (price - entry) * size
+        out.append(
+            Position(
+                id=500_000 + i,
+                market=market,
+                amount=-size if short else size,
+                base_price=entry.quantize(Decimal("0.01")),
+                liquidation_price=liq.quantize(Decimal("0.01")),
+                liquidation_state=None,
+                margin=(size * price / 5).quantize(Decimal("0.01")),
+                free_margin=Decimal(10),
+                pnl=pnl.quantize(Decimal("0.01")),
+                realized_pnl=Decimal(0),
+                funding=Decimal(0),
+                unrealized_funding=Decimal(0),
+                position_side=PositionSide.BOTH,
+                product=product_of(market),  # as the parser sets it
+            )
+        )
+    return out
+
+
+def next_snapshot(current: list[Position], step: int) -> list[Position]:
+    """A new snapshot: every object re-created, 10 % of them with new values."""
+    n = len(current)
+    changed = max(1, n * CHANGED_SHARE // 100)
+    picks = set(random.Random(step).sample(range(n), changed))
+    delta = Decimal(step % 5 + 1) / 100
+    sign = 1 if step % 2 else -1  # back and forth: the book does not drift
+    out = []
+    for i, p in enumerate(current):
+        if i in picks:
+            liq = p.liquidation_price or Decimal(0)
+            out.append(
+                dataclasses.replace(
+                    p,
+                    pnl=p.pnl + delta * sign,
+                    margin=p.margin - delta * sign,
+                    # 0.3 % of the price: the distance to liquidation moves visibly
+                    liquidation_price=(liq + sign * liq * Decimal("0.003")).quantize(
+                        Decimal("0.01")
+                    ),
+                )
+            )
+        else:
+            out.append(dataclasses.replace(p))
+    return out
+
+
+def naive_sync(table: Any) -> Callable[[Any], bool]:
+    """The naive way: throw every row away and add them all again."""
+
+    def sync(rows: Any) -> bool:
+        columns = table.COLUMNS
+        table.clear()
+        table.add_rows(
+            [[table._render(c, col) for c, col in zip(cells, columns)] for cells in rows.values()]
+        )
+        return True
+
+    return sync
+
+
+async def _measure(
+    count: int, naive: bool, reps: int, warmup: int, profiler: Any = None
+) -> list[float]:
+    service = make_service()
+    app = HostApp(service, clock=lambda: "12:00:00", show_ages=False, theme="textual-dark")
+    samples: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        probe = FrameProbe(app)
+        desk = app.desk
+        assert isinstance(desk, DeskScreen)
+        for _ in range(100):
+            if desk.started:
+                break
+            await pilot.pause(0.02)
+        chart = desk.query_one("#liq-chart", LiqChart)
+        paused = pause_timers(desk, "desk-refresh") + pause_timers(chart, "liq-chart-replot")
+        table = desk.positions_table
+        if naive:
+            table.sync = naive_sync(table)  # type: ignore[method-assign]
+        positions = synthetic_positions(count)
+        # the first snapshot adds every row (not measured)
+        service._on_positions(positions)
+        desk.dirty.add("positions")
+        desk.apply_state()
+        chart._maybe_replot()
+        await probe.settle(timeout=20)
+        if profiler is not None:
+            profiler.start()
+        for step in range(1, warmup + reps + 1):
+            positions = next_snapshot(positions, step)
+            await asyncio.sleep(0.02)
+            desk.dirty.clear()
+            before = probe.count
+            cpu0 = time.process_time_ns()
+            service._touch("prices")
+            service._on_positions(positions)
+            desk.dirty.add("positions")  # what the DataChanged message does
+            desk.apply_state()
+            chart._maybe_replot()
+            cpu1 = time.process_time_ns()
+            last = await probe.settle()
+            if last >= before:  # nothing visible changed: no frame
+                cpu1 = max(cpu1, probe.frames[last][1])
+            if step > warmup:
+                samples.append(ms(cpu1 - cpu0))
+        if profiler is not None:
+            profiler.stop()
+        assert table.row_count == count, (table.row_count, count)
+        for timer in paused:
+            timer.resume()
+    return samples
+
+
+async def measure(count: int, reps: int, warmup: int) -> tuple[Side, Side]:
+    """(ours, naive), measured one after the other in this process."""
+    ours = await _measure(count, naive=False, reps=reps, warmup=warmup)
+    naive = await _measure(count, naive=True, reps=reps, warmup=warmup)
+    return Side(ours), Side(naive)
