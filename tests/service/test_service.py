@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
@@ -177,3 +178,15 @@ async def test_reconnect_resyncs_after_server_restart(tmp_path: Path) -> None:
             assert set(svc.positions) == position_ids
     finally:
         await svc.stop()
+
+
+async def test_a_fill_is_announced_once(service: tuple[TradingService, Recorder]) -> None:
+    """The placement's answer and the stream's 'finished' event both report a market fill."""
+    svc, rec = service
+    await rec.wait_for(lambda: svc.stream_state("positions") is StreamState.LIVE)
+    (order,) = await svc.place_order(market_order("BTC_PERP", Side.BUY, "0.01"))
+    await rec.wait_for(lambda: len(svc.positions) == 1)
+    # Give the stream's order events time to arrive as well.
+    await asyncio.sleep(1.0)
+    fills = [e for e in rec.of(events.OrderFilled) if e.order.id == order.id]  # type: ignore[attr-defined]
+    assert len(fills) == 1

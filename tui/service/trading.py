@@ -24,6 +24,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 
 STREAMS = ("positions", "prices")
 ZERO = Decimal(0)
+FILL_MEMORY = 1000  # order ids whose announced fill amount is remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,7 @@ class TradingService:
         self._resync_lock = asyncio.Lock()
         self._alerted: dict[int, set[str]] = {}
         self._own_closes: set[int] = set()
+        self._announced_fills: OrderedDict[int, Decimal] = OrderedDict()
         self._started = False
 
     # -- construction ----------------------------------------------------------------------
@@ -305,11 +308,25 @@ class TradingService:
         # 1 = new, 2 = update, 3 = finished (filled or cancelled).
         if event_id == 3:
             self.orders.pop(order.id, None)
-            if order.deal_stock > 0 or (order.amount > 0 and order.left == 0):
-                self._publish(events.OrderFilled(order))
         else:
             self.orders[order.id] = order
+        self._announce_fill(order)
         self._publish(events.OrdersChanged(dict(self.orders)))
+
+    def _announce_fill(self, order: Order) -> None:
+        """Publish ``OrderFilled`` once per increase of an order's filled amount.
+
+        The same fill reaches us twice (the placement's answer and the stream's order event):
+        remember what was announced per order id, in a bounded LRU.
+        """
+        filled = order.deal_stock if order.deal_stock > 0 else order.amount - order.left
+        if filled <= 0 or filled <= self._announced_fills.get(order.id, ZERO):
+            return
+        self._announced_fills[order.id] = filled
+        self._announced_fills.move_to_end(order.id)
+        while len(self._announced_fills) > FILL_MEMORY:
+            self._announced_fills.popitem(last=False)
+        self._publish(events.OrderFilled(order))
 
     def _on_state(self, stream: str, state: StreamState, detail: str) -> None:
         previous = self._stream_state.get(stream)
@@ -450,8 +467,7 @@ class TradingService:
         self.pending.discard(cid)
         for order in orders:
             self._publish(events.OrderAccepted(order, order.client_order_id))
-            if order.amount > 0 and order.left == 0:
-                self._publish(events.OrderFilled(order))
+            self._announce_fill(order)
         await self._refresh_after_command()
         return orders
 
