@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from tui.service import TradingService
 
 REFRESH_INTERVAL = 0.25  # 4 Hz
+#: An order's "Sending..." shows this long after Enter, once its request is on the wire.
+SHOW_SENDING_AFTER = 0.01
 #: Events are applied at most this often: 1/30 s keeps a 20 Hz burst within the 50 ms
 #: stream-to-paint budget (bench/RESULTS.md) at a few ms of CPU per apply.
 APPLY_MIN_INTERVAL = 1 / 30
@@ -467,8 +469,17 @@ class DeskScreen(Screen[None]):
         if blocked or stale:
             form.set_status(f"Not sent: {blocked or 'data stale: ' + str(stale)}", error=True)
             return
-        form.set_in_flight(True)
+        # The request goes out first: the form is marked in flight now (a second Enter is
+        # refused), and shows it a moment later. Painting "Sending..." first delayed the
+        # request by a repaint (httpx yields to the loop before it writes; bench: key_to_wire).
+        form.in_flight = True
         self.place_order(form, message.request)
+        self.set_timer(SHOW_SENDING_AFTER, lambda: self._show_sending(form))
+
+    @staticmethod
+    def _show_sending(form: OrderForm) -> None:
+        if form.in_flight:  # (not if the answer came first)
+            form.set_in_flight(True)
 
     @work(group="orders", exit_on_error=False)
     async def place_order(self, form: OrderForm, request: object) -> None:
