@@ -22,7 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from . import cold, engine, idle, live, rest, snapshot
+from . import cold, engine, idle, live, profile, rest, snapshot
 from .report import write_results
 from .stats import Figure, IdleFigure, Side
 
@@ -59,17 +59,17 @@ class Plan:
 
 
 FULL = Plan(
-    snapshot_200=(25, 3),
-    snapshot_1000=(12, 2),
-    one_hz_seconds=25,
-    burst_seconds=6,
-    key=(20, 2),
+    snapshot_200=(21, 3),
+    snapshot_1000=(11, 2),
+    one_hz_seconds=21,
+    burst_seconds=5,
+    key=(16, 2),
     stale_trials=4,
-    cold=(4, 1),
+    cold=(3, 1),
     rest=(300, 30),
     first_calls=10,
     idle_seconds=60,
-    idle_warmup=5,
+    idle_warmup=3,
     engine_seconds=2,
 )
 QUICK = Plan(
@@ -314,7 +314,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="CI smoke mode (numbers mean nothing)")
     parser.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--no-results", action="store_true", help="do not rewrite bench/RESULTS.md")
+    parser.add_argument(
+        "--profile",
+        choices=profile.CHOICES,
+        metavar="FIGURE",
+        help="instead: profile one figure (pyinstrument) into bench/profiles/FIGURE.txt;"
+        f" one of {', '.join(profile.CHOICES)}",
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        say(f"wrote {profile.run(args.profile)}")
+        return 0
     plan = QUICK if args.quick else FULL
     info = machine()
     say(
