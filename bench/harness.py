@@ -49,6 +49,7 @@ class Plan:
     one_hz_seconds: float
     burst_seconds: float
     key: tuple[int, int]
+    key_embedded: tuple[int, int]
     stale_trials: int
     cold: tuple[int, int]
     rest: tuple[int, int]
@@ -59,11 +60,12 @@ class Plan:
 
 
 FULL = Plan(
-    snapshot_200=(21, 3),
-    snapshot_1000=(11, 2),
-    one_hz_seconds=21,
+    snapshot_200=(19, 3),
+    snapshot_1000=(10, 2),
+    one_hz_seconds=18,
     burst_seconds=5,
     key=(16, 2),
+    key_embedded=(10, 1),
     stale_trials=4,
     cold=(3, 1),
     rest=(300, 30),
@@ -78,6 +80,7 @@ QUICK = Plan(
     one_hz_seconds=2,
     burst_seconds=1,
     key=(1, 1),
+    key_embedded=(1, 0),
     stale_trials=1,
     cold=(1, 0),
     rest=(10, 2),
@@ -158,6 +161,7 @@ async def run(plan: Plan) -> tuple[dict[str, Any], list[str], float]:
         burst_seconds=plan.burst_seconds,
         key_reps=key_reps,
         key_warmup=key_warmup,
+        key_embedded=plan.key_embedded,
         stale_trials=plan.stale_trials,
     )
     one_hz, burst = Side(got["stream_1hz"]), Side(got["stream_burst"])

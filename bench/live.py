@@ -180,6 +180,7 @@ async def measure(
     burst_seconds: float,
     key_reps: int,
     key_warmup: int,
+    key_embedded: tuple[int, int],
     stale_trials: int,
 ) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {}
@@ -215,7 +216,5 @@ async def measure(
         sandbox.add_positions(POSITIONS)
         async with running_desk(sandbox) as (app, pilot, desk):
             await wait_until(pilot, lambda: len(app.service.positions) == POSITIONS, "rows")
-            out["key_to_wire_embedded"] = await _key_phase(
-                app, pilot, desk, sandbox, key_reps, key_warmup
-            )
+            out["key_to_wire_embedded"] = await _key_phase(app, pilot, desk, sandbox, *key_embedded)
     return out

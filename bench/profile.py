@@ -59,9 +59,7 @@ def cumulative(session: Any, top: int = 45, under: str | None = None) -> str:
     for key, value in ranked:
         if "epoll.poll" in key or (key.startswith("select ") and "selectors" in key):
             continue
-        if key.startswith("[self]  <built-in>") or key.startswith("_run_once "):
-            continue
-        if key.startswith("run_forever ") or key.startswith("_run  asyncio/events"):
+        if key.startswith(("[self]  <built-in>", "_run_once ", "run_forever ", "_run  asyncio/")):
             continue
         lines.append(f"{min(value, busy) / busy * 100:5.1f}%  {key}")
         shown += 1
