@@ -77,8 +77,13 @@ def synthetic_positions(count: int) -> list[Position]:
         short = i % 2 == 1
         size = Decimal("0.001") * (1 + i % 9)
         entry = price * (Decimal("1.004") if short else Decimal("0.996"))
-        # spread the distances to liquidation over 3..40 % so every band shows up
-        dist = Decimal(3 + (i * 7) % 38) / 100
+        # distances to liquidation over 6.5..38.5 %: amber and green rows, and no row within
+        # 1 % of a threshold (5 % red, 15 % green), so the 0.3 % moves below never cross one:
+        # a crossing raises an alert (a notification), which is not what this figure measures
+        dist = Decimal(13 + (i * 7) % 65) / 2
+        if 14 <= dist <= 16:
+            dist += 3
+        dist /= 100
         liq = price * (1 + dist) if short else price * (1 - dist)
         pnl = (entry - price) * size if short else (price - entry) * size
         out.append(
