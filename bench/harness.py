@@ -60,11 +60,11 @@ class Plan:
 
 
 FULL = Plan(
-    snapshot_200=(19, 3),
-    snapshot_1000=(10, 2),
-    one_hz_seconds=18,
+    snapshot_200=(17, 3),
+    snapshot_1000=(9, 2),
+    one_hz_seconds=16,
     burst_seconds=5,
-    key=(16, 2),
+    key=(15, 2),
     key_embedded=(10, 1),
     stale_trials=4,
     cold=(3, 1),
