@@ -1,5 +1,6 @@
 """The real desk, headless, on the benchmark's sandbox: ``CollateralApp`` + ``TradingService``
-over HTTP and WebSocket, exactly as the launcher builds them (only the data dir is temporary)."""
+over HTTP and WebSocket, built as the launcher builds them (nonce and pending-orders files
+included; only the data dir is temporary)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ async def running_desk(
             api_key=key,
             api_secret=secret,
             nonce_path=Path(tmp) / "nonce",
+            # as the launcher does: every order is written here before it is sent
+            pending_path=Path(tmp) / "pending-orders.json",
         )
         app = CollateralApp(service)
         async with app.run_test(size=SIZE) as pilot:
