@@ -76,6 +76,7 @@ async def _shoot(
     ws_url: str,
     cfg: SandboxConfig,
     set_price: Callable[[str, Decimal], None],
+    show_times: bool,
 ) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         service = TradingService.for_whitebit(
@@ -86,7 +87,9 @@ async def _shoot(
             nonce_path=Path(tmp) / "nonce",
             poll_interval=0.5,
         )
-        app = CollateralApp(service, clock=lambda: "12:00:00", show_ages=False, theme="textual-dark")
+        app = CollateralApp(
+            service, clock=lambda: "12:00:00", show_ages=show_times, theme="textual-dark"
+        )
         async with app.run_test(size=size) as pilot:
             await _prepare(pilot, set_price)
             for step in steps:
@@ -107,25 +110,28 @@ def _keys(*keys: str) -> Step:
     return press
 
 
-SHOTS: list[tuple[str, tuple[int, int], list[Step]]] = [
-    ("desk-120x40", (120, 40), []),
-    ("desk-80x24", (80, 24), []),
-    ("close-position", (120, 40), [_keys("c")]),
-    ("order-form-error", (120, 40), [_keys("f", "o", "0", ".", "0", "0", "0", "0", "0", "1", "tab", "1")]),
-    ("help", (120, 40), [_keys("question_mark")]),
-    ("history", (120, 40), [_keys("H")]),
+# (file name, terminal size, keys to press, show timestamps and data ages)
+SHOTS: list[tuple[str, tuple[int, int], list[Step], bool]] = [
+    ("desk-120x40", (120, 40), [], False),
+    ("desk-80x24", (80, 24), [], False),
+    ("close-position", (120, 40), [_keys("c")], False),
+    ("order-form-error", (120, 40), [_keys("f", "o", "0", ".", "0", "0", "0", "0", "0", "1", "tab", "1")], False),
+    ("help", (120, 40), [_keys("question_mark")], False),
+    ("history", (120, 40), [_keys("H")], True),
 ]
 
 
 async def generate(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, size, steps in SHOTS:
+    for name, size, steps, show_times in SHOTS:
         cfg = SandboxConfig(port=0, static_prices=True, seed=1, push_interval=0.2, tick_interval=0.2)
         handle = start_sandbox_thread(cfg)
         try:
             written.append(
-                await _shoot(out, name, size, steps, handle.rest_url, handle.ws_url, cfg, handle.set_price)
+                await _shoot(
+                    out, name, size, steps, handle.rest_url, handle.ws_url, cfg, handle.set_price, show_times
+                )
             )
         finally:
             handle.stop()

@@ -344,7 +344,8 @@ class DeskScreen(Screen[None]):
         bar = None
         if dist is not None:
             bar = Bar(
-                f"{pos.market.split('_')[0]} {pos.direction.value[0].upper()}",
+                # the full market name: "BTC L" alone cannot tell BTC_PERP from BTC_USDT
+                f"{pos.market} {pos.direction.value[0].upper()}",
                 dist.percent,
                 band if band != "unknown" else "green",
             )
