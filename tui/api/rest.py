@@ -127,7 +127,7 @@ def _retry_after(response: httpx.Response) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        return max(0.0, float(value))  # float-ok: seconds, not money
     except ValueError:
         return None
 
@@ -163,9 +163,9 @@ class WhiteBitRest:
         self._credentials = credentials
         self._nonces = nonce_source if nonce_source is not None else NonceSource(nonce_path)
         self._max_read_retries = max(0, int(max_read_retries))
-        self._backoff_base = float(backoff_base)
-        self._backoff_cap = float(backoff_cap)
-        self._reconcile_delay = max(0.0, float(reconcile_delay))
+        self._backoff_base = float(backoff_base)  # float-ok: seconds, not money
+        self._backoff_cap = float(backoff_cap)  # float-ok: seconds, not money
+        self._reconcile_delay = max(0.0, float(reconcile_delay))  # float-ok: seconds, not money
         self._lock = asyncio.Lock()
         self._client = httpx.AsyncClient(
             base_url=self._base_url,

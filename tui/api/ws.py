@@ -121,20 +121,21 @@ class WhiteBitStream:
         self._on_order = on_order
         self._on_state = on_state
         self._on_error = on_error
-        self._ping_interval = float(ping_interval)
-        self._pong_timeout = float(pong_timeout)
-        self._stale_after = float(stale_after)
-        self._stale_reconnect_after = max(float(stale_reconnect_after), self._stale_after)
-        self._backoff_base = float(backoff_base)
-        self._backoff_cap = float(backoff_cap)
+        self._ping_interval = float(ping_interval)  # float-ok: seconds, not money
+        self._pong_timeout = float(pong_timeout)  # float-ok: seconds, not money
+        self._stale_after = float(stale_after)  # float-ok: seconds, not money
+        # float-ok: seconds, not money
+        self._stale_reconnect_after = max(float(stale_reconnect_after), self._stale_after)  # float-ok
+        self._backoff_base = float(backoff_base)  # float-ok: seconds, not money
+        self._backoff_cap = float(backoff_cap)  # float-ok: seconds, not money
         self._max_frame_bytes = int(max_frame_bytes)
-        self._open_timeout = float(open_timeout)
+        self._open_timeout = float(open_timeout)  # float-ok: seconds, not money
         self._request_timeout = max(self._pong_timeout, 1.0)
         # WhiteBIT allows 10 websocket_token calls per 60 s. Backoff alone does not keep under
         # that: it restarts after every connection that delivered data, so a server dropping
         # each connection soon after it opens would cost a token every second or so.
         self._token_limit = max(1, int(token_limit))
-        self._token_window = float(token_window)
+        self._token_window = float(token_window)  # float-ok: seconds, not money
         self._token_times: collections.deque[float] = collections.deque()
 
         self._price_markets: list[str] = []
