@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+import enum
+from typing import Any, TypeVar
 
 from tui.domain.markets import leverages_for, product_of
 from tui.domain.models import (
@@ -181,6 +182,9 @@ def _first(d: Mapping[str, Any], *keys: str, default: Any = None) -> Any:
     return default
 
 
+E = TypeVar("E", bound=enum.Enum)
+
+
 def _req(d: Mapping[str, Any], *keys: str) -> Any:
     value = _first(d, *keys)
     if value is None:
@@ -188,22 +192,22 @@ def _req(d: Mapping[str, Any], *keys: str) -> Any:
     return value
 
 
-def _liq_state(value: Any) -> LiquidationState | None:
-    if value is None or value == "":
+def _enum_or_none(cls: type[E], text: str | None) -> E | None:
+    """The enum member named by ``text``, or None for a missing or unknown value."""
+    if not text:
         return None
     try:
-        return LiquidationState(str(value).lower())
+        return cls(text)
     except ValueError:
         return None
+
+
+def _liq_state(value: Any) -> LiquidationState | None:
+    return _enum_or_none(LiquidationState, None if value is None else str(value).lower())
 
 
 def _position_side(value: Any) -> PositionSide | None:
-    if value is None or value == "":
-        return None
-    try:
-        return PositionSide(str(value).upper())
-    except ValueError:
-        return None
+    return _enum_or_none(PositionSide, None if value is None else str(value).upper())
 
 
 # ---------------------------------------------------------------------------- market data

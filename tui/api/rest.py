@@ -122,6 +122,18 @@ class _Trace:
             self.sent = True
 
 
+def _order_query(
+    market: str | None, client_order_id: str | None, limit: int, offset: int
+) -> dict[str, Any]:
+    """Filters shared by the active-orders and order-history endpoints (None = not sent)."""
+    return {
+        "market": market,
+        "clientOrderId": client_order_id or None,
+        "limit": limit,
+        "offset": offset,
+    }
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -479,12 +491,7 @@ class WhiteBitRest:
         offset: int = 0,
     ) -> list[Order]:
         path = "/api/v4/orders"
-        params = {
-            "market": market,
-            "clientOrderId": client_order_id or None,
-            "limit": limit,
-            "offset": offset,
-        }
+        params = _order_query(market, client_order_id, limit, offset)
         data = await self._private(path, params)
         return self._parse(parsing.parse_orders, data, path, market=market)
 
@@ -497,12 +504,7 @@ class WhiteBitRest:
     ) -> list[Order]:
         """Finished orders (``trade-account/order/history``)."""
         path = "/api/v4/trade-account/order/history"
-        params = {
-            "market": market,
-            "clientOrderId": client_order_id or None,
-            "limit": limit,
-            "offset": offset,
-        }
+        params = _order_query(market, client_order_id, limit, offset)
         data = await self._private(path, params)
         return self._parse(parsing.parse_order_history, data, path)
 
