@@ -374,14 +374,24 @@ class TradingService:
 
     def _apply_positions(self, positions: list[Position]) -> None:
         new: dict[int, Position] = {}
+        old = self.positions
+        changed_ids = []
         for p in positions:
             if p.product is None:
                 p = _with_product(p)
+            before = old.get(p.id)
+            if before is not None:
+                if before == p:
+                    # Keep the object we already hold: a snapshot re-sends every position and
+                    # most are unchanged, so readers can tell "unchanged" by identity (cheap)
+                    # instead of comparing every field again (bench: snapshot_apply).
+                    p = before
+                else:
+                    changed_ids.append(p.id)
             new[p.id] = p
-        old = self.positions
         added = frozenset(new.keys() - old.keys())
         removed = frozenset(old.keys() - new.keys())
-        changed = frozenset(k for k in new.keys() & old.keys() if new[k] != old[k])
+        changed = frozenset(changed_ids)
         self.positions = new
         if added or removed or changed:
             self._publish(events.PositionsChanged(dict(new), added, removed, changed))
