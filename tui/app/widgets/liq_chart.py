@@ -7,6 +7,13 @@ changed (textual-plotext issue #11: clear, plot, then ``refresh()``).
 With more positions than the chart has lines, it shows the ones nearest to liquidation (in
 position order) and says "nearest N of M": bars that cannot be drawn are not plotted, and a
 change among them does not replot (plotext's cost grows with every bar: measured in bench/).
+
+Bars are drawn on a cell grid: the axis runs from 0 (or below, past liquidation) to a round
+upper bound (1, 2, 2.5 or 5 times a power of ten) and each bar's length is rounded to the
+nearest cell of the bar area *before* it goes to plotext. What plotext draws is then a function
+of those rounded values, so a tick that moves a distance by less than a cell changes nothing on
+screen and costs no replot (a replot is plotext's build plus decoding its ANSI output: the bulk
+of applying a snapshot, bench/RESULTS.md). The exact distance is in the positions table.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ from textual_plotext import PlotextPlot
 REPLOT_INTERVAL = 0.5  # seconds: at most 2 Hz
 HISTORY = 120  # mark-price samples kept per market
 DEFAULT_CAPACITY = 8  # bars shown before the first layout tells the real height
-BAR_RESOLUTION = Decimal("0.1")  # percent: finer than a bar's length can show on screen
+DEFAULT_WIDTH = 40  # cells, before the first layout tells the real width
+FOCUS_MIN_WIDTH = 36  # narrower than this, the mark-price panel is left out
+NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +52,43 @@ class Focus:
 PLOT_COLOURS = {"green": "green", "amber": "orange", "red": "red"}
 
 
+def nice_bound(value: Decimal) -> Decimal:
+    """The smallest 1, 2, 2.5 or 5 times a power of ten that is >= ``value`` (> 0)."""
+    exponent = value.adjusted()  # value = d.ddd x 10**exponent
+    for power in (exponent - 1, exponent):
+        scale = Decimal(1).scaleb(power)
+        for step in NICE_STEPS:
+            if step * scale >= value:
+                return step * scale
+    return Decimal(1).scaleb(exponent + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """The bar axis: from ``low`` to ``high`` percent over ``cells`` cells."""
+
+    low: Decimal
+    high: Decimal
+    cells: int
+
+    @classmethod
+    def for_bars(cls, bars: tuple[Bar, ...], cells: int) -> Scale:
+        top = max((b.percent for b in bars), default=Decimal(1))
+        bottom = min((b.percent for b in bars), default=Decimal(0))
+        high = nice_bound(max(top, Decimal(1)))
+        low = -nice_bound(-bottom) if bottom < 0 else Decimal(0)
+        return cls(low, high, max(1, cells))
+
+    def snap(self, percent: Decimal) -> Decimal:
+        """``percent`` rounded to the nearest cell boundary of this axis."""
+        step = (self.high - self.low) / self.cells
+        steps = ((percent - self.low) / step).quantize(Decimal(1), ROUND_HALF_EVEN)
+        snapped = self.low + steps * step
+        if percent > 0 and snapped <= 0:
+            return step  # still short of liquidation: keep one cell, never an empty bar
+        return snapped
+
+
 def tone_for(percent: Decimal, green: Decimal, red: Decimal) -> str:
     if percent < red:
         return "red"
@@ -57,6 +103,7 @@ class LiqChart(PlotextPlot):
         self._bars: tuple[Bar, ...] = ()  # the bars drawn
         self._all_bars: tuple[Bar, ...] = ()  # every position's bar
         self._focus: Focus | None = None
+        self._scale: Scale | None = None
         self._marks: dict[str, deque[Decimal]] = {}
         self._dirty = True
         self._plotted: object = None
@@ -79,9 +126,11 @@ class LiqChart(PlotextPlot):
 
     def set_data(self, bars: list[Bar], focus: Focus | None) -> None:
         self._all_bars = tuple(bars)
-        new_bars = self._nearest()
-        if new_bars != self._bars or focus != self._focus:
+        show_focus = focus is not None and self._width() >= FOCUS_MIN_WIDTH
+        new_bars, scale = self._nearest(show_focus)
+        if new_bars != self._bars or scale != self._scale or focus != self._focus:
             self._bars = new_bars
+            self._scale = scale
             self._focus = focus
             self._dirty = True
 
@@ -90,23 +139,30 @@ class LiqChart(PlotextPlot):
         height = self.size.height
         return max(1, height - 3) if height else DEFAULT_CAPACITY
 
-    def _nearest(self) -> tuple[Bar, ...]:
-        """The bars to draw, their lengths rounded to what the chart can show (a tick that
-        moves a distance by 0.001 % does not replot)."""
+    def _width(self) -> int:
+        return self.size.width or DEFAULT_WIDTH
+
+    def _nearest(self, show_focus: bool) -> tuple[tuple[Bar, ...], Scale]:
+        """The bars to draw, their lengths snapped to the cell grid of the bar area (see the
+        module docstring), and that grid."""
         bars = self._all_bars
         capacity = self._capacity()
         if len(bars) > capacity:
             keep = set(heapq.nsmallest(capacity, range(len(bars)), key=lambda i: bars[i].percent))
             bars = tuple(bar for i, bar in enumerate(bars) if i in keep)
-        return tuple(
-            Bar(b.label, b.percent.quantize(BAR_RESOLUTION, ROUND_HALF_EVEN), b.tone) for b in bars
-        )
+        # The bar area: the bars' half of the chart (plotext halves the width for two
+        # sub-plots), less the y axis and the labels beside it.
+        width = self._width() // 2 if show_focus else self._width()
+        labels = max((len(b.label) for b in bars), default=0)
+        scale = Scale.for_bars(bars, width - labels - 3)
+        snapped = tuple(Bar(b.label, scale.snap(b.percent), b.tone) for b in bars)
+        return snapped, scale
 
     # ----------------------------------------------------------------- drawing
 
     def _signature(self) -> object:
         marks = tuple(self._marks.get(self._focus.market, ())) if self._focus else ()
-        return (self._bars, self._focus, marks, self.size)
+        return (self._bars, self._scale, self._focus, marks, self.size)
 
     def _maybe_replot(self) -> None:
         if not self._dirty:
@@ -119,14 +175,15 @@ class LiqChart(PlotextPlot):
         self.replot()
 
     def on_resize(self) -> None:
-        self._bars = self._nearest()
+        show_focus = self._focus is not None and self._width() >= FOCUS_MIN_WIDTH
+        self._bars, self._scale = self._nearest(show_focus)
         self._dirty = True
 
     def replot(self) -> None:
         # Plotext draws with floats: the conversion is for display only, never for money math.
         plt = self.plt
         plt.clear_figure()
-        show_focus = self._focus is not None and self.size.width >= 36
+        show_focus = self._focus is not None and self._width() >= FOCUS_MIN_WIDTH
         bars_fig = plt
         if show_focus:
             plt.subplots(1, 2)
@@ -144,9 +201,8 @@ class LiqChart(PlotextPlot):
                     minimum=0,
                 )
             bars_fig.yticks(list(range(1, n + 1)), [b.label for b in self._bars])
-            low = min(0.0, min(float(b.percent) for b in self._bars))
-            high = max(1.0, max(float(b.percent) for b in self._bars))
-            bars_fig.xlim(low, high * 1.05)
+            scale = self._scale or Scale.for_bars(self._bars, self._width())
+            bars_fig.xlim(float(scale.low), float(scale.high))
             bars_fig.ylim(0.4, n + 0.6)
             bars_fig.xticks([])  # the value sits at the bar end; keep the rows for bars
             if n < len(self._all_bars):
