@@ -102,3 +102,33 @@ def test_line_cell_renders_like_a_one_line_text() -> None:
                     expected = console.render_lines(Padding(rich_text, (0, 1)), options)
                     got = console.render_lines(Padding(ours, (0, 1)), options)
                     assert got == expected, (text, style, right, width)
+
+
+async def test_fast_cell_render_matches_datatable() -> None:
+    """KeyedTable._render_cell builds LineCell cells without Rich: every visible cell, in every
+    cursor/hover state and for cut, padded, styled and unstyled text, must equal what
+    DataTable._render_cell renders."""
+    from textual.widgets import DataTable
+
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(Table)
+        data = rows(8, bump={2, 3}, tone="text-error!")
+        data["7"] = (Cell("a_very_long_market_name"), Cell(""), Cell("-1.5", "error"))
+        table.sync(data)
+        await pilot.pause()
+        base = table.rich_style
+        checked = 0
+        for row_index in range(table.row_count):
+            for column_index, column in enumerate(table.ordered_columns):
+                width = column.get_render_width(table)
+                for cursor in (False, True):
+                    for hover in (False, True):
+                        args = (row_index, column_index, base, width, cursor, hover)
+                        table._cell_render_cache.clear()
+                        ours = table._render_cell(*args)
+                        table._cell_render_cache.clear()
+                        theirs = DataTable._render_cell(table, *args)
+                        assert ours == theirs, (row_index, column_index, cursor, hover)
+                        checked += 1
+        assert checked == table.row_count * 3 * 4

@@ -28,6 +28,9 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 
+_NULL_STYLE = Style.null()  # what Padding's default style "none" resolves to
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     key: str
@@ -58,16 +61,20 @@ class LineCell:
     def __repr__(self) -> str:
         return f"LineCell({self.text!r})"
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        width = options.max_width
+    def line(self, width: int) -> str:
+        """The text fitted to ``width`` cells: padded on the side away from its alignment, or
+        cut with an ellipsis."""
         text = self.text
         length = cell_len(text)
         if length > width:
-            text = set_cell_size(text, width - 1) + "…"
-        elif length < width:
+            return set_cell_size(text, width - 1) + "…"
+        if length < width:
             pad = " " * (width - length)
-            text = pad + text if self.right else text + pad
-        yield Segment(text, self.style)
+            return pad + text if self.right else text + pad
+        return text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Segment(self.line(options.max_width), self.style)
         yield Segment.line()
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
@@ -163,6 +170,78 @@ class KeyedTable(DataTable[LineCell]):
         self._restore(key)
 
     # ------------------------------------------------------------------ internals
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """``DataTable._render_cell`` for our one-line ``LineCell`` body cells, without Rich.
+
+        DataTable renders every cell through ``Styled(Padding(cell))`` and the console: the
+        padding, the style arithmetic and the line splitting cost more than the cell itself.
+        For a one-line LineCell the result is three segments (left pad, text, right pad) with
+        the same styles Rich would give them, built here directly and cached under the same
+        key. Anything else (header, labels, fixed cells, taller rows) goes to DataTable.
+        tests/app/test_keyed_table.py compares the two, cell by cell, in every cursor state.
+        """
+        if row_index < self.fixed_rows or column_index < self.fixed_columns:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        row_key = self._row_locations.get_key(row_index)
+        column_key = self._column_locations.get_key(column_index)
+        cache_key = (
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cache = self._cell_render_cache
+        lines = cache.get(cache_key)
+        if lines is not None:
+            return lines
+        pad = self.cell_padding
+        row = self.rows.get(row_key) if row_key is not None else None
+        cell = self._data.get(row_key, {}).get(column_key) if row is not None else None
+        if not isinstance(cell, LineCell) or row is None or row.height != 1 or width <= 2 * pad:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        # What Styled(Padding(cell, (0, pad)), pre_style=..., post_style=...) yields: each
+        # segment's style becomes pre + own (Segment.apply_style), then + post.
+        pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
+        pre = pre + component_style
+
+        def styled(own: Style | None) -> Style | None:
+            style = (pre + own) if pre else own
+            if post_style:
+                style = style + post_style if style else post_style
+            return style
+
+        text = Segment(cell.line(width - 2 * pad), styled(cell.style))
+        if pad:
+            blank = Segment(" " * pad, styled(_NULL_STYLE))
+            lines = [[blank, text, blank]]
+        else:
+            lines = [[text]]
+        cache[cache_key] = lines
+        return lines
 
     def _set_cells(self, edits: Mapping[str, list[tuple[str, LineCell]]]) -> None:
         """Write changed cells and repaint only their rows.
