@@ -70,6 +70,7 @@ class FakeExchange:
         self.nonce_rejections = 0
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.raw_bodies: list[bytes] = []
+        self.headers: list[dict[str, str]] = []  # request headers, one dict per request
         self.peers: set[Any] = set()  # client (host, port) pairs: one per TCP connection
         self.url = ""
         self.port = 0
@@ -113,6 +114,7 @@ class FakeExchange:
         path = request.path
         if request.transport is not None:
             self.peers.add(request.transport.get_extra_info("peername"))
+        self.headers.append(dict(request.headers))
         data: dict[str, Any] = dict(request.query)
         if request.method == "POST":
             body = await request.read()

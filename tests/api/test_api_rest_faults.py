@@ -460,7 +460,7 @@ async def test_debug_logs_and_errors_never_show_secrets(fake: FakeExchange, capl
     fake.route(LIMIT, (401, {"code": 10, "message": "Unauthorized request."}))
     fake.route("/api/v4/profile/websocket_token", {"websocket_token": "tok-abc"})
     seen_headers: list[str] = []
-    caplog.set_level(logging.DEBUG)  # root: httpx, httpcore, tui.api all at DEBUG
+    caplog.set_level(logging.DEBUG)  # root: aiohttp, asyncio, tui.api all at DEBUG
     errors: list[str] = []
     async with client(fake) as rest:
         await rest.collateral_balance()

@@ -1,6 +1,8 @@
 """Async WhiteBIT REST client for collateral (margin + futures) trading.
 
-* One ``httpx.AsyncClient`` per instance (= per account): keep-alive, explicit timeouts.
+* One ``aiohttp.ClientSession`` per instance (= per account), created on the first call (aiohttp
+  wants a running loop): keep-alive connection reuse in a bounded pool, explicit timeouts, no
+  proxy settings from the environment, no redirects, certificate checks for https.
 * Private calls are signed (see :mod:`tui.api.signing`). Nonce allocation, signing and the HTTP
   exchange happen under one ``asyncio.Lock``: a nonce is taken only when the previous private
   request has been answered, so nonces reach the exchange in order even when the exchange sits
@@ -16,7 +18,7 @@
   orders, so a resent market order would fill twice), resends at most once with the same id, and
   raises :class:`OrderUncertainError` when it still cannot tell.
 * Secrets never reach logs, reprs or errors. Errors raised here carry no ``__cause__`` /
-  ``__context__`` pointing at httpx objects (which hold the request headers).
+  ``__context__`` pointing at aiohttp objects (which hold the request headers).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Self
 
-import httpx
+import aiohttp
 
 from tui.domain.models import (
     AccountSummary,
@@ -109,17 +111,14 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class _Trace:
-    """httpcore trace hook: remembers whether request bytes started going out."""
-
-    __slots__ = ("sent",)
-
-    def __init__(self) -> None:
-        self.sent = False
-
-    async def __call__(self, name: str, info: Mapping[str, Any]) -> None:
-        if name.endswith("send_request_headers.started"):
-            self.sent = True
+#: aiohttp errors raised before a request could reach the exchange: no connection was made
+#: (refused, DNS, TLS handshake or certificate, connect timeout, no free pooled connection
+#: in time - aiohttp turns every timeout that fires while connecting into
+#: ConnectionTimeoutError), or the URL was unusable. Every other error comes after a connection
+#: was handed to the request, whose line and headers aiohttp writes at once, without waiting:
+#: those may have been sent. (The same as aiohttp's ``on_request_headers_sent`` trace, without
+#: a trace's cost on every request: tests/api/test_api_rest_transport.py checks both sides.)
+_NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL)
 
 
 def _order_query(
@@ -134,8 +133,8 @@ def _order_query(
     }
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
     if not value:
         return None
     try:
@@ -144,15 +143,44 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def _tls_context(base_url: str) -> ssl.SSLContext | bool:
-    """Certificate checking for ``base_url``: httpx's default (the system/certifi CAs) for
-    https. A plain-http endpoint (the embedded sandbox on loopback) never does TLS, so it gets
-    an empty context instead of loading the CA bundle, which was two thirds of the first call
-    (bench/RESULTS.md, first_call_vs_ccxt). The empty context still requires a verified
-    certificate and trusts no CA: were it ever used for TLS, it would refuse, never accept."""
-    if base_url.lower().startswith("http://"):
-        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    return True
+_TLS: dict[bool, ssl.SSLContext] = {}
+
+
+def _tls_context(base_url: str) -> ssl.SSLContext:
+    """Certificate checking for ``base_url``, built once per process.
+
+    https: the certifi CA bundle (as httpx and ccxt use; the system store where certifi is
+    missing), hostname checked, certificate required. A plain-http endpoint (the embedded
+    sandbox on loopback) never does TLS, so it gets an empty context instead of loading a CA
+    bundle (that load was two thirds of the first call: bench/RESULTS.md, first_call_vs_ccxt).
+    The empty context still requires a verified certificate and trusts no CA: were it ever used
+    for TLS, it would refuse, never accept."""
+    https = not base_url.lower().startswith("http://")
+    ctx = _TLS.get(https)
+    if ctx is None:
+        if https:
+            try:
+                import certifi
+
+                ctx = ssl.create_default_context(cafile=certifi.where())
+            except ImportError:  # pragma: no cover - certifi is a declared dependency
+                ctx = ssl.create_default_context()
+            ctx.set_alpn_protocols(["http/1.1"])
+        else:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        _TLS[https] = ctx
+    return ctx
+
+
+def _connect_failure(exc: aiohttp.ClientConnectorError) -> str:
+    why = getattr(exc, "certificate_error", None) or getattr(exc, "os_error", None) or exc
+    return f"Connection failed: {exc.host}:{exc.port}: {why}"
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 class WhiteBitRest:
@@ -164,6 +192,7 @@ class WhiteBitRest:
         credentials: Credentials | None,
         *,
         timeout: float = 10.0,
+        connect_timeout: float | None = None,
         nonce_path: Path | None = None,
         max_read_retries: int = 4,
         backoff_base: float = 0.5,
@@ -179,17 +208,13 @@ class WhiteBitRest:
         self._backoff_cap = float(backoff_cap)  # float-ok: seconds, not money
         self._reconcile_delay = max(0.0, float(reconcile_delay))  # float-ok: seconds, not money
         self._lock = asyncio.Lock()
-        self._client = httpx.AsyncClient(
-            base_url=self._base_url,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            limits=httpx.Limits(
-                max_connections=16, max_keepalive_connections=8, keepalive_expiry=30
-            ),
-            headers={"User-Agent": "collateral-tui", "Accept": "application/json"},
-            follow_redirects=False,
-            trust_env=False,
-            verify=_tls_context(self._base_url),
-        )
+        # Total time for one exchange (connect, send, answer, body); connecting - including a
+        # wait for a free pooled connection - has its own bound (10 s at most by default).
+        total = float(timeout)  # float-ok: seconds, not money
+        connect = min(total, 10.0) if connect_timeout is None else float(connect_timeout)
+        self._timeout = aiohttp.ClientTimeout(total=total, connect=min(connect, total))
+        self._session: aiohttp.ClientSession | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"WhiteBitRest({self._base_url!r}, credentials={self._credentials!r})"
@@ -214,8 +239,28 @@ class WhiteBitRest:
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
+    def _open(self) -> aiohttp.ClientSession:
+        """The session, created on first use (aiohttp binds it to the running loop)."""
+        if self._closed:
+            raise RuntimeError("WhiteBitRest is closed")
+        connector = aiohttp.TCPConnector(
+            limit=16,  # bounded pool: at most 16 connections, idle ones kept 30 s
+            keepalive_timeout=30,
+            ssl=_tls_context(self._base_url),
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=self._timeout,
+            headers={"User-Agent": "collateral-tui", "Accept": "application/json"},
+            trust_env=False,  # no proxy or netrc settings from the environment
+        )
+        return self._session
+
     async def aclose(self) -> None:
-        await self._client.aclose()
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
     # ------------------------------------------------------------------ transport
 
@@ -228,55 +273,63 @@ class WhiteBitRest:
         signed: Mapping[str, Any] | None,
     ) -> Any:
         """One HTTP exchange -> decoded JSON, or a typed error."""
-        trace = _Trace()
         started = time.monotonic()
         err: ApiError | None = None
-        response: httpx.Response | None = None
+        status = 0
+        headers: Mapping[str, str] = {}
+        content = b""
+        url = self._base_url + path
+        if signed is not None and self._credentials is None:
+            raise AuthError("No API credentials configured", path=path)
+        session = self._session if self._session is not None else self._open()
         try:
             if signed is not None:
-                if self._credentials is None:
-                    raise AuthError("No API credentials configured", path=path)
+                assert self._credentials is not None
                 async with self._lock:
                     nonce = self._nonces.next()
                     req = sign_request(path, signed, self._credentials, nonce)
-                    request = self._client.build_request(
-                        "POST",
-                        path,
-                        content=req.body,
+                    async with session.post(
+                        url,
+                        data=req.body,
                         headers=req.headers,
-                        extensions={"trace": trace},
-                    )
-                    response = await self._client.send(request)
+                        allow_redirects=False,
+                    ) as response:
+                        content = await response.read()
+                        status, headers = response.status, response.headers
             else:
-                request = self._client.build_request(
-                    method, path, params=dict(query or {}), extensions={"trace": trace}
-                )
-                response = await self._client.send(request)
-        except httpx.TimeoutException as exc:
-            sent = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)) and trace.sent
-            err = TransportError(f"Request timed out ({type(exc).__name__})", path=path, sent=sent)
-        except httpx.ConnectError as exc:
-            err = TransportError(f"Connection failed: {exc}", path=path, sent=False)
-        except httpx.TransportError as exc:
+                params = {k: _query_value(v) for k, v in (query or {}).items()}
+                async with session.request(
+                    method,
+                    url,
+                    params=params or None,
+                    allow_redirects=False,
+                ) as response:
+                    content = await response.read()
+                    status, headers = response.status, response.headers
+        except _NOT_SENT as exc:
+            if isinstance(exc, TimeoutError):
+                msg = "Request timed out (connect)"
+            elif isinstance(exc, aiohttp.ClientConnectorError):
+                msg = _connect_failure(exc)
+            else:
+                msg = f"Invalid URL: {self._base_url}"
+            err = TransportError(msg, path=path, sent=False)
+        except TimeoutError:
+            err = TransportError("Request timed out", path=path, sent=True)
+        except aiohttp.ClientError as exc:
             err = TransportError(
-                f"Connection error ({type(exc).__name__}: {exc})", path=path, sent=trace.sent
+                f"Connection error ({type(exc).__name__}: {exc})", path=path, sent=True
             )
-        if err is not None:  # raised outside the except block: no httpx object in __context__
+        if err is not None:  # raised outside the except block: no aiohttp object in __context__
             log.debug("%s %s -> %s", method, path, type(err).__name__)
             raise err
-        assert response is not None
         log.debug(
-            "%s %s -> %s in %.0f ms",
-            method,
-            path,
-            response.status_code,
-            (time.monotonic() - started) * 1000,
+            "%s %s -> %s in %.0f ms", method, path, status, (time.monotonic() - started) * 1000
         )
-        return self._decode(response, path)
+        return self._decode(status, headers, content, path)
 
     @staticmethod
-    def _decode(response: httpx.Response, path: str) -> Any:
-        content = response.content
+    def _decode(status: int, headers: Mapping[str, str], content: bytes, path: str) -> Any:
         body: Any = None
         decoded = False
         if content.strip():
@@ -285,7 +338,6 @@ class WhiteBitRest:
                 decoded = True
             except (ValueError, UnicodeDecodeError):
                 decoded = False
-        status = response.status_code
         if 200 <= status < 300:
             if content.strip() and not decoded:
                 raise MalformedResponseError("Response is not JSON", status=status, path=path)
@@ -298,7 +350,7 @@ class WhiteBitRest:
             body if decoded else None,
             path,
             text=text,
-            retry_after=_retry_after(response),
+            retry_after=_retry_after(headers),
         )
 
     def _backoff(self, attempt: int, exc: ApiError) -> float:
