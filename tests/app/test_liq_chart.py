@@ -41,3 +41,46 @@ async def test_many_positions_show_the_nearest_in_position_order() -> None:
         chart._maybe_replot()
         assert [b.label for b in chart._bars] == ["P0", "P1", "P2"]
         assert chart.replots == replots + 1
+
+
+def test_nice_bound_and_snap() -> None:
+    from tui.app.widgets.liq_chart import Scale, nice_bound
+
+    assert [nice_bound(Decimal(v)) for v in ("0.3", "1", "1.2", "2.2", "3", "7.3", "38", "100")] == [
+        Decimal("0.5"),
+        Decimal(1),
+        Decimal(2),
+        Decimal("2.5"),
+        Decimal(5),
+        Decimal(10),
+        Decimal(50),
+        Decimal(100),
+    ]
+    scale = Scale(Decimal(0), Decimal(10), 8)  # 1.25 % a cell
+    assert scale.snap(Decimal("6.2")) == Decimal("6.25")
+    assert scale.snap(Decimal("6.9")) == Decimal("7.5")
+    assert scale.snap(Decimal("0.2")) == Decimal("1.25")  # near liquidation: never an empty bar
+    assert scale.snap(Decimal("-0.2")) == Decimal(0)
+
+
+async def test_a_move_within_a_cell_does_not_replot_and_a_cell_crossing_does() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        chart = app.query_one(LiqChart)
+        await pilot.pause()
+        chart.set_data([Bar("A", Decimal("6.00"), "amber"), Bar("B", Decimal(30), "green")], None)
+        chart._maybe_replot()
+        replots = chart.replots
+        drawn = chart._bars
+        # 40 wide, labels 1 wide: 36 cells over 0..50 % = 1.39 % a cell
+        chart.set_data([Bar("A", Decimal("6.10"), "amber"), Bar("B", Decimal(30), "green")], None)
+        chart._maybe_replot()
+        assert chart.replots == replots and chart._bars == drawn
+        chart.set_data([Bar("A", Decimal("8.00"), "amber"), Bar("B", Decimal(30), "green")], None)
+        chart._maybe_replot()
+        assert chart.replots == replots + 1
+        assert chart._bars[0].percent != drawn[0].percent
+        # the same bar in another tone is another picture
+        chart.set_data([Bar("A", Decimal("8.00"), "red"), Bar("B", Decimal(30), "green")], None)
+        chart._maybe_replot()
+        assert chart.replots == replots + 2

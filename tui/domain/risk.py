@@ -170,6 +170,11 @@ def fmt(value: Decimal | None, places: int | None = None) -> str:
     if value is None:
         return "-"
     if places is not None:
-        value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    text = format(value, "f")
-    return text
+        exp = _EXPONENTS.get(places)
+        if exp is None:
+            exp = _EXPONENTS[places] = Decimal(1).scaleb(-places)
+        value = value.quantize(exp, rounding=ROUND_HALF_EVEN)
+    return format(value, "f")
+
+
+_EXPONENTS: dict[int, Decimal] = {}  # places -> 1E-places, for fmt()

@@ -24,6 +24,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
@@ -51,7 +52,8 @@ class LineCell:
     __slots__ = ("right", "style", "text")
 
     def __init__(self, text: str, style: Style | None, right: bool) -> None:
-        self.text = strip_control_codes(text)
+        # (control codes are never printable: most text skips the strip)
+        self.text = text if text.isprintable() else strip_control_codes(text)
         self.style = style or None  # (a null style renders as None, as Text does)
         self.right = right
 
@@ -99,6 +101,9 @@ class KeyedTable(DataTable[LineCell]):
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._tones: dict[str, str] = {}
+        self._tone_styles: dict[str, Style] = {}
+        self._cell_styles: dict[tuple[object, ...], tuple[Style, Style]] = {}
+        self._frame_params: tuple[int, int, int, bool, bool, bool] | None = None
 
     def on_mount(self) -> None:
         for col in self.COLUMNS:
@@ -171,6 +176,24 @@ class KeyedTable(DataTable[LineCell]):
 
     # ------------------------------------------------------------------ internals
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame_params = None  # settings may have changed since the last frame
+        self._frame_params = self._read_frame_params()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_params = None
+
+    def _read_frame_params(self) -> tuple[int, int, int, bool, bool, bool]:
+        return (
+            self.fixed_rows,
+            self.fixed_columns,
+            self.cell_padding,
+            self.show_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+
     def _render_cell(
         self,
         row_index: int,
@@ -189,7 +212,10 @@ class KeyedTable(DataTable[LineCell]):
         key. Anything else (header, labels, fixed cells, taller rows) goes to DataTable.
         tests/app/test_keyed_table.py compares the two, cell by cell, in every cursor state.
         """
-        if row_index < self.fixed_rows or column_index < self.fixed_columns:
+        # The table's settings, read once per frame (reactive reads cost more than the cell)
+        params = self._frame_params or self._read_frame_params()
+        fixed_rows, fixed_columns, pad, show_cursor, fg_css, bg_css = params
+        if row_index < fixed_rows or column_index < fixed_columns:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         row_key = self._row_locations.get_key(row_index)
         column_key = self._column_locations.get_key(column_index)
@@ -207,7 +233,6 @@ class KeyedTable(DataTable[LineCell]):
         lines = cache.get(cache_key)
         if lines is not None:
             return lines
-        pad = self.cell_padding
         row = self.rows.get(row_key) if row_key is not None else None
         cell = self._data.get(row_key, {}).get(column_key) if row is not None else None
         if not isinstance(cell, LineCell) or row is None or row.height != 1 or width <= 2 * pad:
@@ -218,25 +243,33 @@ class KeyedTable(DataTable[LineCell]):
             False,
             hover,
             cursor,
-            self.show_cursor,
+            show_cursor,
             self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
+            fg_css,
+            bg_css,
         )
         # What Styled(Padding(cell, (0, pad)), pre_style=..., post_style=...) yields: each
-        # segment's style becomes pre + own (Segment.apply_style), then + post.
-        pre = base_style + Style.from_meta({"row": row_index, "column": column_index})
-        pre = pre + component_style
+        # segment's style becomes (base + meta + component) + own + post (Segment.apply_style).
+        # The meta (row and column, for mouse clicks) carries no colour or attribute, so it
+        # can go last: the styles without it repeat across cells and are computed once.
+        styles = self._cell_styles.get((base_style, component_style, post_style, cell.style))
+        if styles is None:
+            pre = base_style + component_style
 
-        def styled(own: Style | None) -> Style | None:
-            style = (pre + own) if pre else own
-            if post_style:
-                style = style + post_style if style else post_style
-            return style
+            def styled(own: Style | None) -> Style:
+                style = (pre + own) if pre else own
+                if post_style:
+                    style = style + post_style if style else post_style
+                return style or _NULL_STYLE
 
-        text = Segment(cell.line(width - 2 * pad), styled(cell.style))
+            styles = (styled(cell.style), styled(_NULL_STYLE))
+            if len(self._cell_styles) > 256:
+                self._cell_styles.clear()
+            self._cell_styles[(base_style, component_style, post_style, cell.style)] = styles
+        meta = Style.from_meta({"row": row_index, "column": column_index})
+        text = Segment(cell.line(width - 2 * pad), styles[0] + meta)
         if pad:
-            blank = Segment(" " * pad, styled(_NULL_STYLE))
+            blank = Segment(" " * pad, styles[1] + meta)
             lines = [[blank, text, blank]]
         else:
             lines = [[text]]
@@ -293,16 +326,23 @@ class KeyedTable(DataTable[LineCell]):
             for name in ("text-success", "text-error", "text-warning", "error", "warning")
             if (value := variables.get(name, "")).startswith("#")
         }
+        self._tone_styles = {}
 
     def _render(self, cell: Cell, col: Column) -> LineCell:
-        style = ""
-        if cell.tone:
-            bold = cell.tone.endswith("!")
-            tone = cell.tone.rstrip("!")
-            style = self._tones.get(tone, "")
-            if bold:
-                style = f"bold {style}".strip()
-        return LineCell(cell.text, Style.parse(style), col.numeric)
+        return LineCell(cell.text, self._tone_style(cell.tone), col.numeric)
+
+    def _tone_style(self, tone: str) -> Style:
+        """The Rich style for a tone name ("" / "text-success" / "error!" = bold), cached."""
+        style = self._tone_styles.get(tone)
+        if style is None:
+            spec = ""
+            if tone:
+                bold = tone.endswith("!")
+                spec = self._tones.get(tone.rstrip("!"), "")
+                if bold:
+                    spec = f"bold {spec}".strip()
+            style = self._tone_styles[tone] = Style.parse(spec)
+        return style
 
     def _retheme(self) -> None:
         self._refresh_tones()
