@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -43,7 +43,9 @@ class CollateralApp(App[None]):
     """The desk. ``keymap`` maps binding ids (e.g. ``"desk.close"``) to keys.
 
     ``clock`` (a callable returning the text of the status-line clock) and ``show_ages``
-    exist so tests and snapshots can be deterministic.
+    exist so tests and snapshots can be deterministic. ``endpoint_ready``, if given, is awaited
+    before the service starts (the launcher's embedded sandbox may still be starting; a
+    ``CommandError`` from it is a start failure).
     """
 
     TITLE = "collateral-tui"
@@ -59,6 +61,7 @@ class CollateralApp(App[None]):
         clock: Callable[[], str] | None = None,
         show_ages: bool = True,
         theme: str | None = None,
+        endpoint_ready: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -66,6 +69,7 @@ class CollateralApp(App[None]):
         self._clock = clock or wall_clock
         self._show_ages = show_ages
         self._initial_theme = theme
+        self._endpoint_ready = endpoint_ready
         self.bridge = msg.ServiceBridge(service.subscribe)
         self.desk: DeskScreen | None = None
         self.start_error: str | None = None
@@ -85,8 +89,13 @@ class CollateralApp(App[None]):
         self.push_screen(self.desk)
         self.bridge.attach(self.desk)
         self._bench_fd = _bench_fd()
+        # The desk paints first ("connecting"), then the service starts: its client imports and
+        # requests would otherwise hold the first frame back.
+        self.desk.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
         if self._bench_fd is not None:
-            self.desk.call_after_refresh(self._bench_mark, b"frame\n")
+            self._bench_mark(b"frame\n")
         self.start_service()
 
     @work(group="service-start", exclusive=True, exit_on_error=False)
@@ -94,6 +103,8 @@ class CollateralApp(App[None]):
         from tui.service import CommandError
 
         try:
+            if self._endpoint_ready is not None:
+                await self._endpoint_ready()
             await self.service.start()
         except CommandError as exc:
             self.post_message(msg.ServiceStartFailed(str(exc)))
