@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import importlib
+import sys
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from tui.api.errors import ApiError, OrderUncertainError, TransportError
-from tui.api.rest import WhiteBitRest
 from tui.api.signing import Credentials
-from tui.api.ws import WhiteBitStream
 from tui.domain.models import (
     AccountSummary,
     Balance,
@@ -29,6 +30,10 @@ from tui.domain.models import (
 )
 
 from .venue import CommandError, StreamCallbacks
+
+if TYPE_CHECKING:
+    from tui.api.rest import WhiteBitRest
+    from tui.api.ws import WhiteBitStream
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -64,7 +69,19 @@ def _venue_call(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     return wrapper
 
 
+_CLIENT_MODULES = ("tui.api.rest", "tui.api.ws")
+
+
+def _import_clients() -> None:
+    for name in _CLIENT_MODULES:
+        importlib.import_module(name)
+
+
 class WhiteBitVenue:
+    """The HTTP and WebSocket clients (aiohttp, websockets: ~0.4 s of imports) are imported when
+    the venue connects, in a worker thread, not when it is built: the desk builds its venue
+    before its first frame and connects after it."""
+
     def __init__(
         self,
         rest_url: str,
@@ -79,20 +96,32 @@ class WhiteBitVenue:
     ) -> None:
         self.rest_url = rest_url.rstrip("/")
         self.ws_url = ws_url
-        credentials = Credentials(api_key=api_key, api_secret=api_secret)
-        self._rest = WhiteBitRest(
-            self.rest_url,
-            credentials,
-            timeout=timeout,
-            nonce_path=nonce_path,
-            **(rest_options or {}),  # type: ignore[arg-type]
-        )
+        self._credentials = Credentials(api_key=api_key, api_secret=api_secret)
+        self._rest_args = (timeout, nonce_path, dict(rest_options or {}))
+        self._rest_client: WhiteBitRest | None = None
         self._stream: WhiteBitStream | None = None
         self._stream_options = dict(stream_options or {})
+
+    @property
+    def _rest(self) -> WhiteBitRest:
+        if self._rest_client is None:
+            from tui.api.rest import WhiteBitRest
+
+            timeout, nonce_path, rest_options = self._rest_args
+            self._rest_client = WhiteBitRest(
+                self.rest_url,
+                self._credentials,
+                timeout=timeout,
+                nonce_path=nonce_path,
+                **rest_options,  # type: ignore[arg-type]
+            )
+        return self._rest_client
 
     # -- lifecycle -------------------------------------------------------------------------
     @_venue_call
     async def connect(self) -> VenueInfo:
+        if not all(name in sys.modules for name in _CLIENT_MODULES):
+            await asyncio.to_thread(_import_clients)  # the event loop keeps running meanwhile
         info = await self._rest.sandbox_info()
         sandbox = bool(info and info.get("sandbox") is True)
         name = str(info.get("name", "WhiteBIT sandbox")) if sandbox and info else "WhiteBIT"
@@ -100,7 +129,8 @@ class WhiteBitVenue:
 
     async def close(self) -> None:
         await self.stop_streams()
-        await self._rest.aclose()
+        if self._rest_client is not None:
+            await self._rest_client.aclose()
 
     # -- reads -----------------------------------------------------------------------------
     @_venue_call
@@ -202,6 +232,8 @@ class WhiteBitVenue:
 
     # -- streams ---------------------------------------------------------------------------
     async def start_streams(self, callbacks: StreamCallbacks, price_markets: list[str]) -> None:
+        from tui.api.ws import WhiteBitStream
+
         self._stream = WhiteBitStream(
             self.ws_url,
             token_provider=self._rest.websocket_token,
