@@ -155,7 +155,7 @@ async def test_hedge_mode_shows_position_side_and_requires_it(
         await settle(pilot)
         margin = screen.entry.active_form
         assert margin.product is Product.MARGIN
-        assert not margin.query_one("#row-position_side").display  # margin pairs net one way
+        assert not margin.query("#position_side")  # margin pairs net one way: no such field
         await pilot.press("f")
         form = screen.entry.active_form
         assert form.product is Product.FUTURES

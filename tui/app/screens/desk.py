@@ -17,14 +17,14 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from tui.domain.markets import leverages_for, product_of
@@ -33,6 +33,7 @@ from tui.domain.models import Market, Order, Position, Product, StreamState
 from .. import messages as msg
 from ..formatting import age as fmt_age
 from ..widgets.balances import BalanceView
+from ..widgets.footer import DeskFooter
 from ..widgets.liq_chart import Bar, Focus, LiqChart
 from ..widgets.order_form import OrderEntry, OrderForm
 from ..widgets.positions import OrdersTable, PositionsTable, order_cells, position_cells
@@ -108,6 +109,15 @@ class DeskScreen(Screen[None]):
         # position id -> (inputs, cells, bar): a row is rebuilt only when its inputs changed
         self._position_rows: dict[int, tuple[object, tuple[Cell, ...], Bar | None]] = {}
         self._notified_fills: deque[int] = deque(maxlen=500)
+        self._resumed = False
+        # The breakpoint classes Textual sets on the first Resize, set before anything is
+        # styled: set later, they restyle the whole screen once more (bench: cold_start).
+        width, height = self.app.size
+        self.add_class(
+            *_breakpoint_class(width, self.HORIZONTAL_BREAKPOINTS),
+            *_breakpoint_class(height, self.VERTICAL_BREAKPOINTS),
+            update=False,
+        )
 
     # ------------------------------------------------------------------ layout
 
@@ -132,12 +142,13 @@ class DeskScreen(Screen[None]):
                 with Vertical(id="entry-pane", classes="pane") as pane:
                     pane.border_title = "Order entry (o)  m/f"
                     yield OrderEntry(self.service, id="order-entry")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.positions_table.focus()
         self.set_interval(REFRESH_INTERVAL, self.apply_state, name="desk-refresh")
         self.apply_state()
+        self.call_after_refresh(self.entry.mount_futures)  # not needed for the first frame
 
     # ------------------------------------------------------------------ handy lookups
 
@@ -732,7 +743,13 @@ class DeskScreen(Screen[None]):
         rows = self._help_rows() if self._help_rows else []
         self.app.push_screen(HelpScreen(rows))
 
-    def on_screen_resume(self) -> None:
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        if not self._resumed:
+            # Pushed just now: every widget was styled as it mounted and on_mount applied the
+            # state, so skip Textual's whole-screen restyle (bench: cold_start) and the apply.
+            self._resumed = True
+            event.refresh_styles = False
+            return
         # back from a modal or another screen: everything may have moved meanwhile
         self.dirty.update({"positions", "orders", "balances", "prices", "settings"})
         self.apply_state()
@@ -751,6 +768,12 @@ class DeskScreen(Screen[None]):
                 for form in self.entry.forms:
                     if form.in_flight:
                         form.order_done("Order failed", error=True)
+
+
+def _breakpoint_class(dimension: int, breakpoints: list[tuple[int, str]]) -> list[str]:
+    """The class Textual's ``Screen`` gives for ``dimension``: the highest breakpoint reached."""
+    reached = [(edge, name) for edge, name in breakpoints if dimension >= edge]
+    return [max(reached)[1]] if reached else []
 
 
 def _set_subtitle(widget: Widget, text: str) -> None:

@@ -1,4 +1,6 @@
-"""Order entry: a Margin and a Futures tab, each with its own form.
+"""Order entry: a Margin and a Futures tab, each with its own form (the Futures form is mounted
+just after the desk's first frame, or when its tab is first shown if that is sooner: the forms
+are most of the desk's widgets, and building one of them before the first frame is enough).
 
 The form validates as the trader types with ``tui.domain.validation.validate_order_form``
 (the one shared rule set), shows each message next to its field, shows a live risk preview,
@@ -108,6 +110,7 @@ class OrderForm(Vertical):
         self._markets_key: tuple[str, ...] = ()
         self._status_is_error = False
         self._status_is_block = False
+        self._focus_on_mount = False
         # what each message label shows now (labels start empty and hidden by the stylesheet)
         self._shown: dict[str, str] = {
             f"err-{f}": ""
@@ -154,16 +157,17 @@ class OrderForm(Vertical):
         yield from self._row(
             "Stop lim", Input(id="stop_limit_price", compact=True), "stop_limit_price"
         )
-        yield from self._row(
-            "Pos side",
-            Select(
-                [("LONG", "LONG"), ("SHORT", "SHORT")],
-                id="position_side",
-                compact=True,
-                prompt="LONG/SHORT",
-            ),
-            "position_side",
-        )
+        if self.product is Product.FUTURES:  # margin pairs net one way: never a position side
+            yield from self._row(
+                "Pos side",
+                Select(
+                    [("LONG", "LONG"), ("SHORT", "SHORT")],
+                    id="position_side",
+                    compact=True,
+                    prompt="LONG/SHORT",
+                ),
+                "position_side",
+            )
         yield Label("", classes="field-error", id="err-general")
         yield Static("", id="preview", classes="preview")
         with Horizontal(classes="submit-row"):
@@ -174,6 +178,8 @@ class OrderForm(Vertical):
         self.refresh_markets()
         self._apply_type()
         self.refresh_state()
+        if self._focus_on_mount:
+            self.focus_first()
 
     # ----------------------------------------------------------------- inputs from above
 
@@ -192,7 +198,8 @@ class OrderForm(Vertical):
 
     def refresh_state(self) -> None:
         """Re-run validation and the preview (mark price, leverage, hedge mode may have moved)."""
-        self.query_one("#row-position_side").display = self.hedged
+        if self.product is Product.FUTURES:
+            self.query_one("#row-position_side").display = self.hedged
         self.validate()
         self._update_submit()
 
@@ -306,6 +313,8 @@ class OrderForm(Vertical):
                 message = ""
             if field in PRICE_INPUTS and field not in PRICE_FIELDS[self.order_type]:
                 message = ""  # hidden input: no message either
+            if field == "position_side" and self.product is not Product.FUTURES:
+                continue  # no such field on margin (the form never sends one there)
             self._set_label(f"err-{field}", message)
         general = [self.errors[f] for f in GENERAL_ERRORS if f in self.errors]
         self._set_label("err-general", "\n".join(general))
@@ -393,6 +402,9 @@ class OrderForm(Vertical):
         return [w for w in self.screen.focus_chain if self in w.ancestors]
 
     def focus_first(self) -> None:
+        if not self.is_mounted:  # the Futures form, asked for before it is built
+            self._focus_on_mount = True
+            return
         fields = self.fields()
         target = next((w for w in fields if w.id == "amount"), fields[0] if fields else None)
         if target is not None:
@@ -417,39 +429,52 @@ class OrderEntry(Vertical):
     def __init__(self, service: TradingService, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
-        self._forms: list[OrderForm] = []
+        self._margin = OrderForm(service, Product.MARGIN, id="form-margin", classes="order-form")
+        self._futures = OrderForm(service, Product.FUTURES, id="form-futures", classes="order-form")
+        self._futures_mounting = False
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="product-tabs", initial="tab-margin"):
             with TabPane("Margin", id="tab-margin"):
-                yield OrderForm(
-                    self.service, Product.MARGIN, id="form-margin", classes="order-form"
-                )
-            with TabPane("Futures", id="tab-futures"):
-                yield OrderForm(
-                    self.service, Product.FUTURES, id="form-futures", classes="order-form"
-                )
+                yield self._margin
+            yield TabPane("Futures", id="tab-futures")  # its form: see mount_futures
 
     def on_mount(self) -> None:
         # m / f switch tabs; keep the tab strip out of the tab-key focus cycle
         for tabs in self.query(Tabs):
             tabs.can_focus = False
 
+    def mount_futures(self) -> None:
+        """Build the Futures form (once): the desk asks after its first frame; showing the tab
+        asks too."""
+        pane = self.query_one("#tab-futures", TabPane)
+        if self._futures_mounting or not pane.is_attached:  # (not attached: the app is exiting)
+            return
+        self._futures_mounting = True
+        # the desk sets this on every apply; until its next one, the new form follows the other
+        self._futures.block_reason = self._margin.block_reason
+        pane.mount(self._futures)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-futures":
+            self.mount_futures()
+
     @property
     def active_form(self) -> OrderForm:
         tabs = self.query_one("#product-tabs", TabbedContent)
-        form_id = "form-futures" if tabs.active == "tab-futures" else "form-margin"
-        return self.query_one(f"#{form_id}", OrderForm)
+        return self._futures if tabs.active == "tab-futures" else self._margin
 
     @property
     def forms(self) -> list[OrderForm]:
-        # The two forms never change once composed; the query walks the DOM, and the desk asks
-        # on every refresh (4 Hz).
-        if len(self._forms) < 2:
-            self._forms = list(self.query(OrderForm))
-        return list(self._forms)
+        """The forms that are built (the desk refreshes them on every apply)."""
+        if self._futures.is_mounted:
+            return [self._margin, self._futures]
+        return [self._margin]
 
     def show_product(self, product: Product) -> None:
+        if product is Product.FUTURES:
+            self.mount_futures()
         tabs = self.query_one("#product-tabs", TabbedContent)
         tabs.active = "tab-futures" if product is Product.FUTURES else "tab-margin"
 
