@@ -84,3 +84,36 @@ async def test_a_move_within_a_cell_does_not_replot_and_a_cell_crossing_does() -
         chart.set_data([Bar("A", Decimal("8.00"), "red"), Bar("B", Decimal(30), "green")], None)
         chart._maybe_replot()
         assert chart.replots == replots + 2
+
+
+async def test_text_equals_what_plotexts_ansi_output_decodes_to() -> None:
+    """LiqChart turns plotext's matrices into Rich Text itself instead of decoding plotext's
+    ANSI string: the two must be equal (same characters, same styled spans)."""
+    from rich.text import Text
+
+    from tui.app.widgets.liq_chart import Focus
+
+    app = Host()
+    async with app.run_test() as pilot:
+        chart = app.query_one(LiqChart)
+        await pilot.pause()
+        chart.record_marks({"BTC_PERP": Decimal(65000)})
+        chart.record_marks({"BTC_PERP": Decimal(64800)})
+        cases = [
+            ([], None),
+            (bars(3), None),
+            (
+                [Bar("BTC_PERP L", Decimal("2.5"), "red"), Bar("ETH_USDT S", Decimal(12), "amber")],
+                Focus("BTC_PERP", Decimal(65500), Decimal(62000)),
+            ),
+            (bars(30), Focus("BTC_PERP", None, Decimal(70000))),
+        ]
+        for bar_list, focus in cases:
+            chart.set_data(bar_list, focus)
+            chart._maybe_replot()
+            ours = chart.render()
+            theirs = Text.from_ansi(chart.plt.build())
+            assert ours.plain == theirs.plain, (bar_list, focus)
+            assert ours.spans == theirs.spans, (bar_list, focus)
+            assert (ours.end, ours.tab_size, ours.style) == (theirs.end, theirs.tab_size, theirs.style)
+            assert len(ours.spans) > 3 and ours.plain.strip()

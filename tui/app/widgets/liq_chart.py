@@ -23,6 +23,9 @@ from collections import deque
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from plotext import _utility as plotext_utility
+from rich.style import Style
+from rich.text import Text
 from textual_plotext import PlotextPlot
 
 REPLOT_INTERVAL = 0.5  # seconds: at most 2 Hz
@@ -108,6 +111,8 @@ class LiqChart(PlotextPlot):
         self._dirty = True
         self._plotted: object = None
         self.replots = 0  # how many times the plot was rebuilt (tests and the bench read it)
+        self._text: Text | None = None
+        self._text_key: object = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -224,4 +229,64 @@ class LiqChart(PlotextPlot):
             line_fig.xticks([])
             line_fig.title(f"{self._focus.market.split('_')[0]} mark")
         self.replots += 1
+        self._text = None
         self.refresh()
+
+    # ----------------------------------------------------------------- painting
+
+    def render(self) -> Text:
+        """What ``PlotextPlot.render`` shows, without its round trip through ANSI: that one
+        builds plotext's ANSI string and decodes it again (``Text.from_ansi``) on every
+        repaint, which costs more than the plot. Here plotext's character and colour
+        matrices become the same ``Text`` directly, once per replot, size or theme
+        (tests/app/test_liq_chart.py checks it equals the decoded ANSI)."""
+        key = (self.size, self.app.theme)
+        if self._text is None or self._text_key != key:
+            self._text = self._build_text()
+            self._text_key = key
+        return self._text
+
+    def _build_text(self) -> Text:
+        width, height = self.size
+        plot = self.plt
+        # What PlotextPlot.render does before plotext's build() ...
+        plot.plotsize(width, height)
+        plot._set_size(width, height)
+        plot.theme(self._get_plotext_theme_name(self.app.theme))
+        # ... and build() itself, less the ANSI canvas (matrix.set_canvas)
+        plot._set_sizes()
+        plot._build_matrix()
+        matrix = plot.monitor.matrix
+        lines = []
+        for row in reversed(range(matrix.rows)):
+            markers = matrix.marker[row]
+            colours = list(zip(matrix.fullground[row], matrix.style[row], matrix.background[row]))
+            line = Text()
+            start = 0
+            for col in range(1, matrix.cols + 1):
+                if col == matrix.cols or colours[col] != colours[start]:
+                    style = _plotext_style(*colours[start])
+                    line.append("".join(markers[start:col]), style or None)
+                    start = col
+            lines.append(line)
+        lines.append(Text())  # plotext's canvas ends with a newline
+        return Text("\n", tab_size=8).join(lines)  # as Text.from_ansi joins its lines
+
+
+_ANSI_STYLES: dict[str, Style] = {}
+
+
+def _plotext_style(fullground: object, style: object, background: object) -> Style:
+    """The Rich style of one plotext cell colour: plotext's own ANSI codes for it, decoded the
+    way ``Text.from_ansi`` decodes them (so both routes paint alike), cached."""
+    code = plotext_utility.colors_to_ansi(fullground, style, background)
+    found = _ANSI_STYLES.get(code)
+    if found is None:
+        text = Text.from_ansi(code + "x")
+        found = Style.null()
+        for span in text.spans:
+            found += span.style if isinstance(span.style, Style) else Style.parse(span.style)
+        if text.style:
+            found = (text.style if isinstance(text.style, Style) else Style.parse(text.style)) + found
+        _ANSI_STYLES[code] = found
+    return found
