@@ -38,24 +38,40 @@ def position_cells(
     tone = BAND_TONES.get(band, "")
     pnl_tone = "" if pos.pnl == 0 else ("text-success" if pos.pnl > 0 else "text-error")
     market_tone = "error!" if state is not None else ""
-    cells = {
-        "market": Cell(pos.market, market_tone),
-        "product": Cell(PRODUCT_SHORT.get(product, "?") if product else DASH),
-        "side": Cell(
-            pos.direction.value, "text-success" if pos.direction.value == "long" else "text-error"
-        ),
-        "amount": Cell(amount(pos.size, ap)),
-        "entry": Cell(money(pos.base_price, pp)),
-        "mark": Cell(money(mark, pp)),
-        "liq": Cell(money(pos.liquidation_price, pp)),
-        "dist_pct": Cell(percent(dist.percent) if dist else DASH, tone),
-        "dist_abs": Cell(money(dist.absolute, pp) if dist else DASH, tone),
-        "upnl": Cell(signed(pos.pnl), pnl_tone),
-        "margin": Cell(money(pos.margin)),
-        "funding": Cell(signed(pos.funding)),
-        "state": state_cell,
-    }
-    return tuple(cells[col.key] for col in PositionsTable.COLUMNS)
+    direction = pos.direction.value
+    # In PositionsTable.COLUMNS order (tests/app check the two agree).
+    return (
+        Cell(pos.market, market_tone),
+        Cell(direction, "text-success" if direction == "long" else "text-error"),
+        Cell(amount(pos.size, ap)),
+        Cell(money(mark, pp)),
+        Cell(money(pos.liquidation_price, pp)),
+        Cell(percent(dist.percent) if dist else DASH, tone),
+        Cell(signed(pos.pnl), pnl_tone),
+        state_cell,
+        Cell(money(pos.base_price, pp)),
+        Cell(money(dist.absolute, pp) if dist else DASH, tone),
+        Cell(money(pos.margin)),
+        Cell(signed(pos.funding)),
+        Cell(PRODUCT_SHORT.get(product, "?") if product else DASH),
+    )
+
+
+POSITION_COLUMN_ORDER = (
+    "market",
+    "side",
+    "amount",
+    "mark",
+    "liq",
+    "dist_pct",
+    "upnl",
+    "state",
+    "entry",
+    "dist_abs",
+    "margin",
+    "funding",
+    "product",
+)
 
 
 class PositionsTable(KeyedTable):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -84,9 +84,12 @@ class LineCell:
         return Measurement(length, length)
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """A cell's text and a style name (a theme variable such as ``success``, or "")."""
+class Cell(NamedTuple):
+    """A cell's text and a style name (a theme variable such as ``success``, or "").
+
+    A NamedTuple rather than a frozen dataclass: the desk builds a dozen per changed row on
+    every snapshot, and a frozen dataclass's ``__init__`` costs several times more.
+    """
 
     text: str
     tone: str = ""
