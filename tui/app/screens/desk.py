@@ -107,7 +107,8 @@ class DeskScreen(Screen[None]):
         self._apply_scheduled = False
         self._active_pane: str | None = None
         # position id -> (inputs, cells, bar): a row is rebuilt only when its inputs changed
-        self._position_rows: dict[int, tuple[object, tuple[Cell, ...], Bar | None]] = {}
+        # position id -> (inputs, row key, cells, bar): see _apply_positions
+        self._position_rows: dict[int, tuple[object, str, tuple[Cell, ...], Bar | None]] = {}
         self._notified_fills: deque[int] = deque(maxlen=500)
         self._resumed = False
         # The breakpoint classes Textual sets on the first Resize, set before anything is
@@ -318,21 +319,30 @@ class DeskScreen(Screen[None]):
         rows = {}
         bars: list[Bar] = []
         cache = self._position_rows
-        fresh: dict[int, tuple[object, tuple[Cell, ...], Bar | None]] = {}
+        fresh: dict[int, tuple[object, str, tuple[Cell, ...], Bar | None]] = {}
         thresholds = service.thresholds
+        markets = service.markets
+        per_market: dict[str, tuple[Market | None, Decimal | None]] = {}
         for pid, pos in sorted(service.positions.items()):
-            # A snapshot re-sends every position and most are unchanged: compare the inputs
-            # (cheap) instead of redoing the risk math and the formatting (bench/RESULTS.md).
-            market = service.markets.get(pos.market)
-            mark = service.mark_price(pos.market)
+            # A snapshot re-sends every position and most are unchanged (the service keeps the
+            # same object then): compare the inputs (cheap, mostly by identity) instead of
+            # redoing the risk math and the formatting (bench/RESULTS.md).
+            known = per_market.get(pos.market)
+            if known is None:
+                known = per_market[pos.market] = (
+                    markets.get(pos.market),
+                    service.mark_price(pos.market),
+                )
+            market, mark = known
             inputs = (pos, mark, market, thresholds)
             entry = cache.get(pid)
             if entry is None or entry[0] != inputs:
-                entry = (inputs, *self._position_row(pos, market, mark))
+                key = entry[1] if entry is not None else str(pid)
+                entry = (inputs, key, *self._position_row(pos, market, mark))
             fresh[pid] = entry
-            rows[str(pid)] = entry[1]
-            if entry[2] is not None:
-                bars.append(entry[2])
+            rows[entry[1]] = entry[2]
+            if entry[3] is not None:
+                bars.append(entry[3])
         self._position_rows = fresh
         self.positions_table.sync(rows)
         chart = self.query_one("#liq-chart", LiqChart)
