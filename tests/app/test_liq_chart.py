@@ -117,3 +117,30 @@ async def test_text_equals_what_plotexts_ansi_output_decodes_to() -> None:
             assert ours.spans == theirs.spans, (bar_list, focus)
             assert (ours.end, ours.tab_size, ours.style) == (theirs.end, theirs.tab_size, theirs.style)
             assert len(ours.spans) > 3 and ours.plain.strip()
+
+
+async def test_lines_are_what_textual_makes_of_the_text() -> None:
+    """LiqChart.render_line builds its strips from plotext's matrices; Textual's own route
+    (render() -> Content -> strips) must give the same segments, style for style."""
+    from textual.visual import Visual, visualize
+
+    from tui.app.widgets.liq_chart import Focus
+
+    app = Host()
+    async with app.run_test() as pilot:
+        chart = app.query_one(LiqChart)
+        await pilot.pause()
+        chart.record_marks({"BTC_PERP": Decimal(65000)})
+        chart.record_marks({"BTC_PERP": Decimal(64800)})
+        for bar_list, focus in (
+            ([], None),
+            (bars(30), Focus("BTC_PERP", Decimal(64000), Decimal(70000))),
+            ([Bar("BTC_PERP L", Decimal("-1.5"), "red")], Focus("BTC_PERP", None, None)),
+        ):
+            chart.set_data(bar_list, focus)
+            chart._maybe_replot()
+            width, height = chart.size
+            ours = [list(chart.render_line(y)) for y in range(height)]
+            visual = visualize(chart, chart.render())
+            theirs = Visual.to_strips(chart, visual, width, height, chart.visual_style)
+            assert ours == [list(strip) for strip in theirs], (bar_list, focus)

@@ -24,8 +24,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from plotext import _utility as plotext_utility
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.strip import Strip
+from textual.style import Style as TextualStyle
 from textual_plotext import PlotextPlot
 
 REPLOT_INTERVAL = 0.5  # seconds: at most 2 Hz
@@ -113,6 +116,8 @@ class LiqChart(PlotextPlot):
         self.replots = 0  # how many times the plot was rebuilt (tests and the bench read it)
         self._text: Text | None = None
         self._text_key: object = None
+        self._strips: list[Strip] | None = None
+        self._strips_key: object = None
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -230,6 +235,7 @@ class LiqChart(PlotextPlot):
             line_fig.title(f"{self._focus.market.split('_')[0]} mark")
         self.replots += 1
         self._text = None
+        self._strips = None
         self.refresh()
 
     # ----------------------------------------------------------------- painting
@@ -246,7 +252,8 @@ class LiqChart(PlotextPlot):
             self._text_key = key
         return self._text
 
-    def _build_text(self) -> Text:
+    def _build_matrix(self) -> object:
+        """Build the plot into plotext's matrices (characters and colours per cell)."""
         width, height = self.size
         plot = self.plt
         # What PlotextPlot.render does before plotext's build() ...
@@ -256,21 +263,86 @@ class LiqChart(PlotextPlot):
         # ... and build() itself, less the ANSI canvas (matrix.set_canvas)
         plot._set_sizes()
         plot._build_matrix()
-        matrix = plot.monitor.matrix
+        return plot.monitor.matrix
+
+    @staticmethod
+    def _runs(matrix: object) -> list[list[tuple[str, Style]]]:
+        """Per line, top first: the runs of cells in one colour, as (text, Rich style)."""
         lines = []
-        for row in reversed(range(matrix.rows)):
-            markers = matrix.marker[row]
-            colours = list(zip(matrix.fullground[row], matrix.style[row], matrix.background[row]))
-            line = Text()
+        for row in reversed(range(matrix.rows)):  # type: ignore[attr-defined]
+            markers = matrix.marker[row]  # type: ignore[attr-defined]
+            colours = list(
+                zip(
+                    matrix.fullground[row],  # type: ignore[attr-defined]
+                    matrix.style[row],  # type: ignore[attr-defined]
+                    matrix.background[row],  # type: ignore[attr-defined]
+                )
+            )
+            runs = []
             start = 0
-            for col in range(1, matrix.cols + 1):
-                if col == matrix.cols or colours[col] != colours[start]:
-                    style = _plotext_style(*colours[start])
-                    line.append("".join(markers[start:col]), style or None)
+            cols = len(colours)
+            for col in range(1, cols + 1):
+                if col == cols or colours[col] != colours[start]:
+                    runs.append(("".join(markers[start:col]), _plotext_style(*colours[start])))
                     start = col
+            lines.append(runs)
+        return lines
+
+    def _build_text(self) -> Text:
+        lines = []
+        for runs in self._runs(self._build_matrix()):
+            line = Text()
+            for text, style in runs:
+                line.append(text, style or None)
             lines.append(line)
         lines.append(Text())  # plotext's canvas ends with a newline
         return Text("\n", tab_size=8).join(lines)  # as Text.from_ansi joins its lines
+
+    def render_line(self, y: int) -> Strip:
+        """Lines straight from plotext's matrices: what Textual makes of ``render()``'s Text
+        (through its Content: 2-3 ms a replot here), built directly, segment for segment
+        (tests/app/test_liq_chart.py compares the two)."""
+        key = (self.size, self.app.theme, self.visual_style)
+        if self._strips is None or self._strips_key != key:
+            self._strips = self._build_strips()
+            self._strips_key = key
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width, self.visual_style.rich_style)
+
+    def _build_strips(self) -> list[Strip]:
+        width, height = self.size
+        if width <= 0 or height <= 0:
+            return []
+        visual = self.visual_style
+        ansi_theme = self.app.ansi_theme
+        styles: dict[Style, TextualStyle] = {}
+        strips = []
+        for y, runs in enumerate(self._runs(self._build_matrix())[:height]):
+            # (text, Textual style) per segment: one per coloured run, one per unstyled gap
+            parts: list[tuple[str, TextualStyle]] = []
+            unstyled = False
+            for text, style in runs:
+                if not style:
+                    if unstyled:
+                        parts[-1] = (parts[-1][0] + text, visual)
+                    else:
+                        parts.append((text, visual))
+                    unstyled = True
+                    continue
+                unstyled = False
+                final = styles.get(style)
+                if final is None:
+                    final = styles[style] = visual + TextualStyle.from_rich_style(style, ansi_theme)
+                parts.append((text, final))
+            segments = []
+            x = 0
+            for text, style in parts:
+                # as Textual's Content does: each segment's style carries its offset (selection)
+                segments.append(Segment(text, style.rich_style_with_offset(x, y)))
+                x += len(text)
+            strips.append(Strip(segments).crop_extend(0, width, visual.rich_style))
+        return strips
 
 
 _ANSI_STYLES: dict[str, Style] = {}
