@@ -284,24 +284,30 @@ class KeyedTable(DataTable[LineCell]):
 
         What ``update_cell`` does minus the table-wide invalidation: the rows, their order and
         their heights do not change, so the cached offsets and row order stay valid; the cached
-        renders of the edited rows are dropped (cells, row lines, row renderables, screen lines)
-        and only the lines of those rows are refreshed. Relies on DataTable internals (Textual
+        renders of the changed cells and of their rows' lines are dropped (the row's other cells
+        keep theirs) and only the lines of those rows are refreshed. Relies on DataTable internals (Textual
         8.2.8, pinned): re-check on a Textual bump; the test in tests/app/test_keyed_table.py
         compares the result with a table built from scratch.
         """
         data = self._data
         row_keys: set[RowKey] = set()
+        cells_changed: set[tuple[RowKey, ColumnKey]] = set()
         for key, cells in edits.items():
             row_key = RowKey(key)
             row = data[row_key]
             for column_key, value in cells:
-                row[ColumnKey(column_key)] = value
+                column = ColumnKey(column_key)
+                row[column] = value
+                cells_changed.add((row_key, column))
             row_keys.add(row_key)
         indices = {self._row_locations.get(k) for k in row_keys}
         header = self.header_height if self.show_header else 0
         # KeyedTable rows are one line high (add_row's default): line = header + row index.
         lines = {header + index for index in indices if index is not None}
-        _forget(self._cell_render_cache, 0, row_keys)  # keys start (row_key, column_key, ...)
+        # keys start (row_key, column_key, ...): the row's unchanged cells keep their renders
+        cell_cache = self._cell_render_cache
+        for key in [k for k in cell_cache.keys() if (k[0], k[1]) in cells_changed]:
+            cell_cache.discard(key)
         _forget(self._row_render_cache, 0, row_keys)  # (row_key, line_no, ...)
         _forget(self._row_renderable_cache, 1, indices)  # (update_count, row_index)
         _forget(self._line_cache, 0, lines)  # (y, x1, x2, ...)
