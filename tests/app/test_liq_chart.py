@@ -144,3 +144,35 @@ async def test_lines_are_what_textual_makes_of_the_text() -> None:
             visual = visualize(chart, chart.render())
             theirs = Visual.to_strips(chart, visual, width, height, chart.visual_style)
             assert ours == [list(strip) for strip in theirs], (bar_list, focus)
+
+
+async def test_replotting_on_kept_figures_draws_what_fresh_figures_draw() -> None:
+    """replot() clears the data of the figures it keeps (same layout) instead of creating
+    them again: through a sequence of changes, every picture must equal a fresh figure's."""
+    from tui.app.widgets.liq_chart import Focus
+
+    app = Host()
+    async with app.run_test() as pilot:
+        chart = app.query_one(LiqChart)
+        await pilot.pause()
+        btc = Focus("BTC_PERP", Decimal(65500), Decimal(62000))
+        steps = [
+            (bars(3), btc),
+            (bars(30), btc),  # "nearest" title
+            (bars(2), btc),  # title gone again
+            ([], btc),  # no bars
+            (bars(4), btc),
+            (bars(4), None),  # layout change: one figure
+            (bars(30), None),
+            ([], None),
+            (bars(5, far=Decimal(7)), Focus("ETH_USDT", None, Decimal(3000))),
+        ]
+        for i, (bar_list, focus) in enumerate(steps):
+            chart.record_marks({"BTC_PERP": Decimal(65000 + i * 10)})
+            chart.set_data(bar_list, focus)
+            chart.replot()
+            kept = chart._build_text()
+            chart._layout = None  # what a fresh figure draws
+            chart.replot()
+            fresh = chart._build_text()
+            assert (kept.plain, kept.spans) == (fresh.plain, fresh.spans), i

@@ -118,6 +118,7 @@ class LiqChart(PlotextPlot):
         self._text_key: object = None
         self._strips: list[Strip] | None = None
         self._strips_key: object = None
+        self._layout: bool | None = None  # the figures plotted on: True = bars and mark line
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -192,12 +193,21 @@ class LiqChart(PlotextPlot):
     def replot(self) -> None:
         # Plotext draws with floats: the conversion is for display only, never for money math.
         plt = self.plt
-        plt.clear_figure()
         show_focus = self._focus is not None and self._width() >= FOCUS_MIN_WIDTH
+        if self._layout is None or self._layout != show_focus:
+            plt.clear_figure()
+            if show_focus:
+                plt.subplots(1, 2)
+            self._layout = show_focus
+        else:
+            # Same layout: clear the data (plotext's clear_data, meant for re-plotting) and
+            # keep the figures. Re-creating them deep-copies plotext's defaults for each one,
+            # a third of a replot; tests/app/test_liq_chart.py checks both ways draw alike.
+            plt.clear_data()
         bars_fig = plt
         if show_focus:
-            plt.subplots(1, 2)
             bars_fig = plt.subplot(1, 1)  # plotext returns the sub-figure to draw on
+        bars_fig.title(None)  # (set below when there is one)
         if self._bars:
             # horizontal bars: one line per position, its label on the y axis
             n = len(self._bars)
@@ -236,7 +246,11 @@ class LiqChart(PlotextPlot):
         self.replots += 1
         self._text = None
         self._strips = None
-        self.refresh()
+        # Painted in a frame of its own: Textual repaints the bounding box of everything dirty
+        # in a frame, and the chart with a changed table row above spans the order form and
+        # most of the desk (~60 widgets); alone it is a box of ~10. Half a second of cadence
+        # does not notice the one frame (16 ms) later.
+        self.call_after_refresh(self.refresh)
 
     # ----------------------------------------------------------------- painting
 
