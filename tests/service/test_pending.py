@@ -124,3 +124,44 @@ async def test_probe_checks_the_endpoint_without_starting() -> None:
         await svc.probe()
     assert "Cannot reach" in str(err.value)
     await svc.stop()
+
+
+def test_the_file_is_a_journal_appended_in_place(tmp_path: Path) -> None:
+    from tui.service import pending as pending_module
+
+    path = tmp_path / "pending.json"
+    store = PendingOrders(path)
+    store.add(request(cid="a"))
+    inode = os.stat(path).st_ino
+    store.add(request(cid="b"))
+    store.discard("a")
+    assert os.stat(path).st_ino == inode  # appended, not rewritten
+    assert [json.loads(line) for line in path.read_text().splitlines()][-1] == {"done": "a"}
+    assert [e.client_order_id for e in PendingOrders(path).entries()] == ["b"]
+    # a crash mid-write leaves a torn last line: it is skipped, the rest is read
+    with path.open("a") as fh:
+        fh.write('{"add": {"client_order_id": "c", "requ')
+    assert [e.client_order_id for e in PendingOrders(path).entries()] == ["b"]
+    # grown past the limit: compacted to the live entries, still 0600
+    store = PendingOrders(path)
+    for i in range(pending_module.COMPACT_AFTER):
+        store.add(request(cid=f"x{i}"))
+        store.discard(f"x{i}")
+    lines = path.read_text().splitlines()
+    assert len(lines) < pending_module.COMPACT_AFTER
+    assert [e.client_order_id for e in PendingOrders(path).entries()] == ["b"]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_version_1_file_is_read_and_becomes_a_journal(tmp_path: Path) -> None:
+    from tui.service.pending import _encode
+
+    path = tmp_path / "pending.json"
+    old = PendingOrders(None)
+    old.add(request(cid="old-1"))
+    path.write_text(json.dumps({"version": 1, "orders": [_encode(old.entries()[0])]}))
+    store = PendingOrders(path)
+    assert [e.client_order_id for e in store.entries()] == ["old-1"]
+    store.add(request(cid="new-1"))
+    assert {e.client_order_id for e in PendingOrders(path).entries()} == {"old-1", "new-1"}
+    assert all("add" in json.loads(line) for line in path.read_text().splitlines())
