@@ -7,12 +7,13 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import threading
 from decimal import Decimal
 
 import pytest
 
-from tui.api.signing import Credentials, NonceSource, encode_body, sign_request
+from tui.api.signing import RESERVE_MS, Credentials, NonceSource, encode_body, sign_request
 from tui.domain.models import Side
 
 SECRET = "demo-secret"
@@ -196,7 +197,26 @@ def test_nonce_persists_across_restart(tmp_path) -> None:
     clock[0] = 20_000
     second = NonceSource(path, clock=lambda: clock[0])
     assert second.next() == 50_001
-    assert int(path.read_text()) == 50_001
+    # the mark on disk is reserved ahead of the nonce that passed it
+    assert int(path.read_text()) == 50_001 + RESERVE_MS
+
+
+def test_the_nonce_mark_is_written_once_per_reserve(tmp_path) -> None:
+    path = tmp_path / "nonce"
+    clock = [10_000]
+    src = NonceSource(path, clock=lambda: clock[0])
+    src.next()
+    inode = os.stat(path).st_ino
+    for _ in range(100):  # a burst in one millisecond: nonces 10_001 .. 10_100
+        src.next()
+    assert os.stat(path).st_ino == inode  # not rewritten (os.replace makes a new inode)
+    assert int(path.read_text()) == 10_000 + RESERVE_MS
+    clock[0] = 20_000  # past the mark: written again, ahead again
+    assert src.next() == 20_000
+    assert int(path.read_text()) == 20_000 + RESERVE_MS
+    # a restart continues above everything handed out, even with the clock behind
+    clock[0] = 0
+    assert NonceSource(path, clock=lambda: clock[0]).next() == 20_000 + RESERVE_MS + 1
 
 
 def test_corrupt_nonce_file_falls_back_to_clock(tmp_path) -> None:
@@ -204,4 +224,4 @@ def test_corrupt_nonce_file_falls_back_to_clock(tmp_path) -> None:
     path.write_text("garbage")
     src = NonceSource(path, clock=lambda: 777)
     assert src.next() == 777
-    assert path.read_text() == "777"
+    assert path.read_text() == str(777 + RESERVE_MS)  # rewritten: a valid mark again
