@@ -290,25 +290,29 @@ class KeyedTable(DataTable[LineCell]):
         compares the result with a table built from scratch.
         """
         data = self._data
-        row_keys: set[RowKey] = set()
-        cells_changed: set[tuple[RowKey, ColumnKey]] = set()
+        row_keys: list[RowKey] = []
+        # (row, column) key *values*: plain strings hash in C, the key objects in Python
+        cells_changed: set[tuple[str, str]] = set()
         for key, cells in edits.items():
             row_key = RowKey(key)
             row = data[row_key]
             for column_key, value in cells:
-                column = ColumnKey(column_key)
-                row[column] = value
-                cells_changed.add((row_key, column))
-            row_keys.add(row_key)
-        indices = {self._row_locations.get(k) for k in row_keys}
+                row[ColumnKey(column_key)] = value
+                cells_changed.add((key, column_key))
+            row_keys.append(row_key)
+        locations = self._row_locations
+        indices = {locations.get(k) for k in row_keys}
         header = self.header_height if self.show_header else 0
         # KeyedTable rows are one line high (add_row's default): line = header + row index.
         lines = {header + index for index in indices if index is not None}
         # keys start (row_key, column_key, ...): the row's unchanged cells keep their renders
         cell_cache = self._cell_render_cache
-        for key in [k for k in cell_cache.keys() if (k[0], k[1]) in cells_changed]:
+        for key in [k for k in cell_cache.keys() if (k[0].value, k[1].value) in cells_changed]:
             cell_cache.discard(key)
-        _forget(self._row_render_cache, 0, row_keys)  # (row_key, line_no, ...)
+        edited = set(edits)
+        row_cache = self._row_render_cache  # (row_key, line_no, ...)
+        for key in [k for k in row_cache.keys() if k[0].value in edited]:
+            row_cache.discard(key)
         _forget(self._row_renderable_cache, 1, indices)  # (update_count, row_index)
         _forget(self._line_cache, 0, lines)  # (y, x1, x2, ...)
         width = max(self.size.width, self.virtual_size.width)
