@@ -31,28 +31,14 @@ from textual.strip import Strip
 from textual.style import Style as TextualStyle
 from textual_plotext import PlotextPlot
 
+from .chart_data import Bar, Focus
+
 REPLOT_INTERVAL = 0.5  # seconds: at most 2 Hz
 HISTORY = 120  # mark-price samples kept per market
 DEFAULT_CAPACITY = 8  # bars shown before the first layout tells the real height
 DEFAULT_WIDTH = 40  # cells, before the first layout tells the real width
 FOCUS_MIN_WIDTH = 36  # narrower than this, the mark-price panel is left out
 NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
-
-
-@dataclass(frozen=True, slots=True)
-class Bar:
-    label: str
-    percent: Decimal
-    tone: str  # "green" | "amber" | "red"
-
-
-@dataclass(frozen=True, slots=True)
-class Focus:
-    """The selected position: its market's recent marks and its levels."""
-
-    market: str
-    entry: Decimal | None
-    liq: Decimal | None
 
 
 PLOT_COLOURS = {"green": "green", "amber": "orange", "red": "red"}
