@@ -21,11 +21,21 @@ from tui.service import events as ev
 
 class DataChanged(Message):
     """Some part of the service state changed. ``what`` is one of
-    positions / orders / balances / prices / settings."""
+    positions / orders / balances / prices / settings. For positions, ``ids`` are the ones
+    added, removed or changed; for prices, ``markets`` the markets whose price moved (None:
+    not known, anything may have changed)."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(
+        self,
+        what: str,
+        *,
+        ids: frozenset[int] | None = None,
+        markets: frozenset[str] | None = None,
+    ) -> None:
         super().__init__()
         self.what = what
+        self.ids = ids
+        self.markets = markets
 
 
 class StreamStatus(Message):
@@ -106,14 +116,14 @@ class ServiceStartFailed(Message):
 def translate(event: ev.Event) -> Message | None:
     """The one mapping from service events to app messages."""
     match event:
-        case ev.PositionsChanged():
-            return DataChanged("positions")
+        case ev.PositionsChanged(added=added, removed=removed, changed=changed):
+            return DataChanged("positions", ids=added | removed | changed)
         case ev.OrdersChanged():
             return DataChanged("orders")
         case ev.BalancesChanged():
             return DataChanged("balances")
-        case ev.PricesChanged():
-            return DataChanged("prices")
+        case ev.PricesChanged(prices=prices):
+            return DataChanged("prices", markets=frozenset(prices))
         case ev.AccountSettingsChanged():
             return DataChanged("settings")
         case ev.StreamStateChanged(stream=stream, state=state, detail=detail):

@@ -133,11 +133,22 @@ class KeyedTable(DataTable[LineCell]):
 
     def sync(self, rows: Mapping[str, Iterable[Cell]]) -> bool:
         """Bring the table in line with ``rows`` (ordered). Returns True if anything changed."""
+        return self._update(rows, [k for k in self._cells if k not in rows])
+
+    def update_rows(
+        self, rows: Mapping[str, Iterable[Cell]], removed: Iterable[str] = ()
+    ) -> bool:
+        """Like ``sync`` for the rows named only: ``rows`` are added (at the end, in order) or
+        updated, ``removed`` taken out; every other row stays as it is. Returns True if
+        anything changed."""
+        return self._update(rows, [k for k in removed if k in self._cells])
+
+    def _update(self, rows: Mapping[str, Iterable[Cell]], removed: list[str]) -> bool:
         selected = self.selected_key
         changed = False
         edits: dict[str, list[tuple[str, LineCell]]] = {}
         with self.app.batch_update():
-            for key in [k for k in self._cells if k not in rows]:
+            for key in removed:
                 self.remove_row(key)
                 del self._cells[key]
                 changed = True
