@@ -265,8 +265,20 @@ async def run(plan: Plan) -> tuple[dict[str, Any], list[str], float]:
     judge_ratio(fig, min_speedup=3)
     if ccxt_note:
         fig.notes.append(ccxt_note)
+    if got.get("aiohttp"):
+        # the floor any aiohttp client meets here (ours and ccxt's both sit on aiohttp)
+        raw = Side(got["aiohttp"])
+        line = (
+            f"the same request by hand with raw aiohttp: median {raw.median_ms:.2f} ms,"
+            f" p95 {raw.p95_ms:.2f} ms (n={raw.n})"
+        )
+        if got.get("ccxt"):
+            line += f"; ccxt / raw aiohttp = {Side(got['ccxt']).median_ms / raw.median_ms:.2f}x"
+        fig.extra.append(line)
     figures[fig.key] = fig
     say(fig.line())
+    for line in fig.extra:
+        say(f"{'':20} {line}")
     fig = Figure(
         "first_call_vs_ccxt",
         "client created -> first private answer (new connection)",

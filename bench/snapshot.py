@@ -10,7 +10,8 @@ about the UI). One step is what happens for one snapshot:
     ... until the frame is painted and nothing else is pending ("settled")
 
 Ours: the desk as it is. Naive: the same app, the same data and the same code everywhere except
-that the positions table's ``sync`` is replaced by ``clear()`` + ``add_rows()`` of every row.
+that the positions table's updates (``sync``, and ``update_rows`` for the desk's incremental
+path) are replaced by ``clear()`` + ``add_rows()`` of every row.
 Each snapshot re-creates every ``Position`` (as parsing a frame does) and changes a random 10 %
 of them (PnL, margin and liquidation price: the distance to liquidation moves visibly).
 
@@ -148,6 +149,17 @@ def naive_sync(table: Any) -> Callable[[Any], bool]:
     return sync
 
 
+def naive_update_rows(desk: Any, table: Any) -> Callable[..., bool]:
+    """The desk's incremental update (only the rows that changed), done the naive way too:
+    every row thrown away and added again (all of the desk's rows, as ``sync`` gets them)."""
+    sync = naive_sync(table)
+
+    def update_rows(rows: Any, removed: Any = ()) -> bool:
+        return sync({entry[1]: entry[2] for entry in desk._position_rows.values()})
+
+    return update_rows
+
+
 async def _measure(
     count: int, naive: bool, reps: int, warmup: int, profiler: Any = None
 ) -> list[float]:
@@ -179,6 +191,7 @@ async def _measure(
         table = desk.positions_table
         if naive:
             table.sync = naive_sync(table)  # type: ignore[method-assign]
+            table.update_rows = naive_update_rows(desk, table)  # type: ignore[method-assign]
         positions = synthetic_positions(count)
         service._on_positions(positions)  # the first snapshot adds every row (not measured)
         await probe.settle(timeout=20)
