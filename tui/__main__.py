@@ -425,18 +425,32 @@ def probe(target: Target, config, timeout: float = 15.0) -> None:  # type: ignor
 
 
 def run_desk(argv: Sequence[str]) -> int:
-    args = build_parser().parse_args(list(argv))
-    config = load_launch_config(args)
-    target = endpoint_target(args, config)
-    handle: SandboxProcess | None = None
-    if target is None:
-        # The sandbox starts in a child process while this one starts the desk: the desk paints
-        # first and waits for the sandbox before its first request (bench: cold_start).
-        handle = start_embedded_sandbox(args)
-        target = handle.target
-    try:
-        from tui.app.main_app import CollateralApp
+    import gc
 
+    # Start-up imports ~150k objects that live as long as the process (Textual, Rich, our
+    # modules): the cyclic garbage collector's passes over them, a full one among them, cost
+    # ~50 ms before the desk's first frame (bench: cold_start). So it is off while they are
+    # imported, and then they are frozen out of its sight (gc.freeze: never scanned again).
+    gc.disable()
+    handle: SandboxProcess | None = None
+    try:
+        args = build_parser().parse_args(list(argv))
+        config = load_launch_config(args)
+        target = endpoint_target(args, config)
+        if target is None:
+            # The sandbox starts in a child process while this one starts the desk: the desk
+            # paints first and waits for the sandbox before its first request.
+            handle = start_embedded_sandbox(args)
+            target = handle.target
+        from tui.app.main_app import CollateralApp
+    except BaseException:
+        gc.enable()
+        if handle is not None:
+            handle.stop()
+        raise
+    gc.freeze()
+    gc.enable()
+    try:
         endpoint_ready = None
         if handle is not None:
             endpoint_ready = _ready_for_the_desk(handle)

@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
-from textual.widgets import Input, Label, Select
+from textual.widgets import Input, Label, Select, TabbedContent
 
 from tui.app.main_app import CollateralApp
+from tui.app.paths import css_paths
+from tui.app.widgets.order_form import OrderEntry, OrderForm
 from tui.domain.models import OrderType, Product
 
 from .conftest import ready, settle, wait_for
@@ -171,3 +174,41 @@ async def test_hedge_mode_shows_position_side_and_requires_it(
         await wait_for(pilot, lambda: len(sandbox.engine.orders) == 1, "hedged order placed")
         (order,) = sandbox.engine.orders.values()
         assert order.position_side == "LONG" and order.market == "BTC_PERP"
+
+
+class _EntryHost(App[None]):
+    """The order entry alone, not built yet (the desk builds it just after its first frame)."""
+
+    CSS_PATH = css_paths()
+
+    def __init__(self, service: Any) -> None:
+        super().__init__()
+        self.service = service
+
+    def compose(self) -> ComposeResult:
+        yield OrderEntry(self.service, id="order-entry")
+
+
+@pytest.mark.parametrize("product", [Product.MARGIN, Product.FUTURES])
+async def test_a_form_asked_for_before_it_is_built_is_built_shown_and_focused(
+    app: CollateralApp, product: Product
+) -> None:
+    host = _EntryHost(app.service)
+    async with host.run_test(size=(60, 30)) as pilot:
+        entry = host.query_one(OrderEntry)
+        assert entry.forms == [] and not entry.query(OrderForm)  # nothing built yet
+        # what `m`/`f` then `o` do on the desk before the form exists
+        entry.show_product(product)
+        entry.active_form.focus_first()
+        form_id = f"form-{product.value}"
+        await wait_for(
+            pilot,
+            lambda: host.focused is not None and host.focused.id == "amount",
+            "focus on the amount field",
+        )
+        assert host.focused.parent is not None
+        assert form_id in {node.id for node in host.focused.ancestors}
+        assert entry.active_form.id == form_id
+        assert host.query_one("#product-tabs", TabbedContent).active == f"tab-{product.value}"
+        await pilot.press("1", "2")
+        assert host.query_one(f"#{form_id} #amount", Input).value == "12"

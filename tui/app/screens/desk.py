@@ -35,7 +35,7 @@ from .. import messages as msg
 from ..formatting import age as fmt_age
 from ..widgets.balances import BalanceView
 from ..widgets.footer import DeskFooter
-from ..widgets.liq_chart import Bar, Focus, LiqChart
+from ..widgets.chart_data import Bar, Focus
 from ..widgets.order_form import OrderEntry, OrderForm
 from ..widgets.positions import OrdersTable, PositionsTable, order_cells, position_cells
 from ..widgets.status import STALE_AFTER, StatusBar, StreamView
@@ -46,6 +46,8 @@ from .modals import CloseAllModal, CloseModal, CloseTarget, ConfirmModal, Levera
 
 if TYPE_CHECKING:
     from tui.service import TradingService
+
+    from ..widgets.liq_chart import LiqChart
 
 REFRESH_INTERVAL = 0.25  # 4 Hz
 #: An order's "Sending..." shows this long after Enter, once its request is on the wire.
@@ -112,6 +114,7 @@ class DeskScreen(Screen[None]):
         self._position_rows: dict[int, tuple[object, str, tuple[Cell, ...], Bar | None]] = {}
         self._notified_fills: deque[int] = deque(maxlen=500)
         self._resumed = False
+        self._liq_chart: LiqChart | None = None
         # The breakpoint classes Textual sets on the first Resize, set before anything is
         # styled: set later, they restyle the whole screen once more (bench: cold_start).
         width, height = self.app.size
@@ -137,7 +140,7 @@ class DeskScreen(Screen[None]):
                             yield BalanceView(id="balances")
                         with Vertical(id="chart-pane", classes="pane") as pane:
                             pane.border_title = "Distance to liquidation"
-                            yield LiqChart(id="liq-chart")
+                            # its chart: see _after_first_frame
                     with Vertical(id="orders-pane", classes="pane") as pane:
                         pane.border_title = "Open orders (r)"
                         yield OrdersTable(id="orders")
@@ -150,7 +153,27 @@ class DeskScreen(Screen[None]):
         self.positions_table.focus()
         self.set_interval(REFRESH_INTERVAL, self.apply_state, name="desk-refresh")
         self.apply_state()
-        self.call_after_refresh(self.entry.mount_futures)  # not needed for the first frame
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        """What the first frame goes without (bench: cold_start), built just after it: the
+        chart (plotext is imported here), the order entry's tabs and form, the footer's keys;
+        one frame later the other form. A key that asks for a form meanwhile (``o``, ``m``,
+        ``f``) builds it at once, and focus follows once it is mounted."""
+        if not self.is_attached:  # the app is exiting
+            return
+        from ..widgets.liq_chart import LiqChart
+
+        chart = LiqChart(id="liq-chart")
+        mounts = [self.query_one("#chart-pane").mount(chart), self.entry.build()]
+        for mounting in mounts:
+            if mounting is not None:
+                await mounting
+        self._liq_chart = chart
+        self.query_one(DeskFooter).release()
+        self.dirty.update({"positions", "markets"})  # the chart's data, the forms' state
+        self.apply_state()
+        self.call_after_refresh(self.entry.mount_futures)
 
     # ------------------------------------------------------------------ handy lookups
 
@@ -165,6 +188,11 @@ class DeskScreen(Screen[None]):
     @property
     def entry(self) -> OrderEntry:
         return self.query_one("#order-entry", OrderEntry)
+
+    @property
+    def liq_chart(self) -> LiqChart | None:
+        """The chart, once mounted (just after the first frame)."""
+        return self._liq_chart
 
     def selected_position(self) -> Position | None:
         """Resolved from the row key under the cursor, now."""
@@ -351,7 +379,9 @@ class DeskScreen(Screen[None]):
                 bars.append(entry[3])
         self._position_rows = fresh
         self.positions_table.sync(rows)
-        chart = self.query_one("#liq-chart", LiqChart)
+        chart = self.liq_chart
+        if chart is None:  # mounted just after the first frame
+            return
         chart.record_marks(service.prices)
         selected = self.selected_position()
         focus = (
@@ -470,6 +500,7 @@ class DeskScreen(Screen[None]):
         elif pane == "orders":
             self.orders_table.focus()
         elif pane == "entry":
+            self.entry.build()  # (if it is not built yet: focus follows once it is)
             self.entry.active_form.focus_first()
 
     def action_cycle_pane(self, step: int) -> None:

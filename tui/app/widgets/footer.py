@@ -6,6 +6,9 @@ every ``bindings_updated`` signal, and the signal fires several times in a row f
 before the first frame and two more just after (bench: cold_start). This one rebuilds only when
 what it shows has changed. It reads only public attributes of Textual 8.2.8's Footer
 (``Screen.active_bindings``, ``App.get_key_display``, its reactives): re-check on upgrades.
+
+It also starts empty and shows its keys when the desk calls :meth:`release`, just after the
+desk's first frame (that first rebuild is ~10 widgets styled and laid out; bench: cold_start).
 """
 
 from __future__ import annotations
@@ -15,6 +18,14 @@ from textual.widgets import Footer
 
 class DeskFooter(Footer):
     _shown: object = None
+    _held = True  # until release(): no keys yet
+
+    def release(self) -> None:
+        """Show the keys from now on (the desk calls this once, after its first frame)."""
+        if self._held:
+            self._held = False
+            self._bindings_ready = True
+            self.call_later(self.recompose)  # (composed in the footer's own context)
 
     def _signature(self) -> object:
         bindings = tuple(
@@ -42,7 +53,7 @@ class DeskFooter(Footer):
         )
 
     async def recompose(self) -> None:
-        if not self.is_attached:
+        if self._held or not self.is_attached:
             return
         signature = self._signature()
         if signature == self._shown:

@@ -1,6 +1,6 @@
-"""Order entry: a Margin and a Futures tab, each with its own form (the Futures form is mounted
-just after the desk's first frame, or when its tab is first shown if that is sooner: the forms
-are most of the desk's widgets, and building one of them before the first frame is enough).
+"""Order entry: a Margin and a Futures tab, each with its own form. The forms are most of the
+desk's widgets: the pane is empty in the desk's first frame and its tabs and forms are built
+just after it (see :class:`OrderEntry`; bench: cold_start).
 
 The form validates as the trader types with ``tui.domain.validation.validate_order_form``
 (the one shared rule set), shows each message next to its field, shows a live risk preview,
@@ -16,6 +16,7 @@ from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.compose import compose
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -28,6 +29,8 @@ from tui.domain.validation import RiskPreview, validate_order_form
 from ..formatting import money, percent
 
 if TYPE_CHECKING:
+    from textual.widget import AwaitMount
+
     from tui.service import TradingService
 
 TYPE_OPTIONS: list[tuple[str, OrderType]] = [
@@ -178,8 +181,8 @@ class OrderForm(Vertical):
         self.refresh_markets()
         self._apply_type()
         self.refresh_state()
-        if self._focus_on_mount:
-            self.focus_first()
+        if self._focus_on_mount:  # asked for before it was built: once its tab is shown
+            self.call_after_refresh(self.focus_first)
 
     # ----------------------------------------------------------------- inputs from above
 
@@ -424,55 +427,90 @@ class OrderForm(Vertical):
 
 
 class OrderEntry(Vertical):
-    """The Margin/Futures tabs."""
+    """The Margin/Futures tabs.
+
+    Built in steps (bench: cold_start): the pane is empty in the desk's first frame; the desk
+    calls :meth:`build` right after it (the tabs and the Margin form, or the Futures form if
+    its tab was asked for first), then :meth:`mount_futures`. Asking for a form before it is
+    built (``o``, ``m``/``f``) builds it now and focuses it once it is mounted.
+    """
 
     def __init__(self, service: TradingService, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
         self._margin = OrderForm(service, Product.MARGIN, id="form-margin", classes="order-form")
         self._futures = OrderForm(service, Product.FUTURES, id="form-futures", classes="order-form")
+        self._product = Product.MARGIN  # the tab shown (or to show once built)
+        self._building = False
         self._futures_mounting = False
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="product-tabs", initial="tab-margin"):
+        if not self._building:  # see build()
+            return
+        initial = "tab-futures" if self._product is Product.FUTURES else "tab-margin"
+        with TabbedContent(id="product-tabs", initial=initial):
             with TabPane("Margin", id="tab-margin"):
                 yield self._margin
-            yield TabPane("Futures", id="tab-futures")  # its form: see mount_futures
+            with TabPane("Futures", id="tab-futures"):
+                if self._futures_mounting:  # its tab is the one asked for: see mount_futures
+                    yield self._futures
 
-    def on_mount(self) -> None:
-        # m / f switch tabs; keep the tab strip out of the tab-key focus cycle
-        for tabs in self.query(Tabs):
+    def build(self) -> AwaitMount | None:
+        """Mount the tabs and the form shown (once). Returns the mount to await, or None if
+        already built (or the app is exiting)."""
+        if self._building or not self.is_attached:
+            return None
+        self._building = True
+        if self._product is Product.FUTURES:
+            self._futures_mounting = True
+            self._futures.block_reason = self._margin.block_reason
+        mounting = self.mount_all(compose(self))
+        self.call_next(self._built, mounting)
+        return mounting
+
+    async def _built(self, mounting: AwaitMount) -> None:
+        await mounting
+        for tabs in self.query(Tabs):  # m / f switch tabs: keep the strip out of the tab cycle
             tabs.can_focus = False
 
-    def mount_futures(self) -> None:
-        """Build the Futures form (once): the desk asks after its first frame; showing the tab
-        asks too."""
+    def mount_futures(self) -> AwaitMount | None:
+        """Build the Futures form (once): the desk asks one frame after :meth:`build`; showing
+        the tab asks too."""
+        if not self._building:
+            return self.build()
+        if self._futures_mounting:
+            return None
         pane = self.query_one("#tab-futures", TabPane)
-        if self._futures_mounting or not pane.is_attached:  # (not attached: the app is exiting)
-            return
+        if not pane.is_attached:  # the app is exiting
+            return None
         self._futures_mounting = True
         # the desk sets this on every apply; until its next one, the new form follows the other
         self._futures.block_reason = self._margin.block_reason
-        pane.mount(self._futures)
+        return pane.mount(self._futures)
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-futures":
+            self._product = Product.FUTURES
             self.mount_futures()
+        elif event.pane.id == "tab-margin":
+            self._product = Product.MARGIN
 
     @property
     def active_form(self) -> OrderForm:
-        tabs = self.query_one("#product-tabs", TabbedContent)
-        return self._futures if tabs.active == "tab-futures" else self._margin
+        """The form of the tab shown (maybe not built yet: its ``focus_first`` then waits)."""
+        return self._futures if self._product is Product.FUTURES else self._margin
 
     @property
     def forms(self) -> list[OrderForm]:
         """The forms that are built (the desk refreshes them on every apply)."""
-        if self._futures.is_mounted:
-            return [self._margin, self._futures]
-        return [self._margin]
+        return [form for form in (self._margin, self._futures) if form.is_mounted]
 
     def show_product(self, product: Product) -> None:
+        self._product = product
+        if not self._building:
+            self.build()  # its first tab is this one
+            return
         if product is Product.FUTURES:
             self.mount_futures()
         tabs = self.query_one("#product-tabs", TabbedContent)
