@@ -109,9 +109,12 @@ class DeskScreen(Screen[None]):
         self._last_apply = 0.0  # time.monotonic() of the last apply_state
         self._apply_scheduled = False
         self._active_pane: str | None = None
-        # position id -> (inputs, cells, bar): a row is rebuilt only when its inputs changed
-        # position id -> (inputs, row key, cells, bar): see _apply_positions
+        # position id -> (inputs, row key, cells, bar): a row is rebuilt only when its inputs
+        # changed (see _apply_positions)
         self._position_rows: dict[int, tuple[object, str, tuple[Cell, ...], Bar | None]] = {}
+        # positions to look at again at the next apply (None: all), and the index for prices
+        self._touched: set[int] | None = None
+        self._pids_by_market: dict[str, set[int]] = {}
         self._notified_fills: deque[int] = deque(maxlen=500)
         self._resumed = False
         self._liq_chart: LiqChart | None = None
@@ -210,6 +213,19 @@ class DeskScreen(Screen[None]):
     # ------------------------------------------------------------------ service messages
 
     def on_data_changed(self, message: msg.DataChanged) -> None:
+        # Which positions to look at again (see _apply_positions); None = all of them.
+        touched = self._touched
+        if message.what == "positions":
+            if message.ids is None:
+                self._touched = None
+            elif touched is not None:
+                touched |= message.ids
+        elif message.what == "prices":
+            if message.markets is None:
+                self._touched = None
+            elif touched is not None:
+                for market in message.markets:
+                    touched |= self._pids_by_market.get(market, set())
         self.dirty.add(message.what)
         self._schedule_apply()
 
@@ -295,7 +311,7 @@ class DeskScreen(Screen[None]):
                 for form in self.entry.forms:
                     form.refresh_markets()
             if dirty & {"positions", "prices", "markets"}:
-                self._apply_positions()
+                self._apply_positions(everything=bool(dirty & {"markets", "settings"}))
             if dirty & {"orders", "markets"}:
                 self.orders_table.sync(
                     {
@@ -348,41 +364,20 @@ class DeskScreen(Screen[None]):
             show_ages=self.show_ages,
         )
 
-    def _apply_positions(self) -> None:
-        service = self.service
-        rows = {}
-        bars: list[Bar] = []
-        cache = self._position_rows
-        fresh: dict[int, tuple[object, str, tuple[Cell, ...], Bar | None]] = {}
-        thresholds = service.thresholds
-        markets = service.markets
-        per_market: dict[str, tuple[Market | None, Decimal | None]] = {}
-        for pid, pos in sorted(service.positions.items()):
-            # A snapshot re-sends every position and most are unchanged (the service keeps the
-            # same object then): compare the inputs (cheap, mostly by identity) instead of
-            # redoing the risk math and the formatting (bench/RESULTS.md).
-            known = per_market.get(pos.market)
-            if known is None:
-                known = per_market[pos.market] = (
-                    markets.get(pos.market),
-                    service.mark_price(pos.market),
-                )
-            market, mark = known
-            inputs = (pos, mark, market, thresholds)
-            entry = cache.get(pid)
-            if entry is None or entry[0] != inputs:
-                key = entry[1] if entry is not None else str(pid)
-                entry = (inputs, key, *self._position_row(pos, market, mark))
-            fresh[pid] = entry
-            rows[entry[1]] = entry[2]
-            if entry[3] is not None:
-                bars.append(entry[3])
-        self._position_rows = fresh
-        self.positions_table.sync(rows)
+    def _apply_positions(self, everything: bool = False) -> None:
+        """Rows and bars for the positions: only those the service said changed (and those in
+        markets whose price moved) when that is known, else every position (a full pass)."""
+        touched = self._touched
+        self._touched = set()
+        if everything or touched is None:
+            self._apply_all_positions()
+        else:
+            self._apply_some_positions(touched)
+        bars = [entry[3] for entry in self._position_rows.values() if entry[3] is not None]
         chart = self.liq_chart
         if chart is None:  # mounted just after the first frame
             return
-        chart.record_marks(service.prices)
+        chart.record_marks(self.service.prices)
         selected = self.selected_position()
         focus = (
             Focus(selected.market, selected.base_price, selected.liquidation_price)
@@ -390,6 +385,69 @@ class DeskScreen(Screen[None]):
             else None
         )
         chart.set_data(bars, focus)
+
+    def _position_entry(
+        self, pid: int, pos: Position, market: Market | None, mark: Decimal | None
+    ) -> tuple[tuple[object, str, tuple[Cell, ...], Bar | None], bool]:
+        """(inputs, row key, cells, bar) for a position, and whether it is new: the cached
+        one while its inputs are the same (the service keeps an unchanged position's object,
+        so this is mostly an identity check), else built again."""
+        inputs = (pos, mark, market, self.service.thresholds)
+        entry = self._position_rows.get(pid)
+        if entry is not None and entry[0] == inputs:
+            return entry, False
+        key = entry[1] if entry is not None else str(pid)
+        return (inputs, key, *self._position_row(pos, market, mark)), True
+
+    def _apply_all_positions(self) -> None:
+        service = self.service
+        rows = {}
+        fresh: dict[int, tuple[object, str, tuple[Cell, ...], Bar | None]] = {}
+        by_market: dict[str, set[int]] = {}
+        markets = service.markets
+        per_market: dict[str, tuple[Market | None, Decimal | None]] = {}
+        for pid, pos in sorted(service.positions.items()):
+            known = per_market.get(pos.market)
+            if known is None:
+                known = per_market[pos.market] = (
+                    markets.get(pos.market),
+                    service.mark_price(pos.market),
+                )
+            entry, _ = self._position_entry(pid, pos, *known)
+            fresh[pid] = entry
+            rows[entry[1]] = entry[2]
+            by_market.setdefault(pos.market, set()).add(pid)
+        self._position_rows = fresh
+        self._pids_by_market = by_market
+        self.positions_table.sync(rows)
+
+    def _apply_some_positions(self, touched: set[int]) -> None:
+        service = self.service
+        cache = self._position_rows
+        rows = {}
+        removed = []
+        added = False
+        for pid in sorted(touched):
+            pos = service.positions.get(pid)
+            if pos is None:
+                entry = cache.pop(pid, None)
+                if entry is not None:
+                    removed.append(entry[1])
+                    for pids in self._pids_by_market.values():
+                        pids.discard(pid)
+                continue
+            mark = service.mark_price(pos.market)
+            entry, rebuilt = self._position_entry(pid, pos, service.markets.get(pos.market), mark)
+            if not rebuilt:
+                continue
+            if pid not in cache:
+                added = True
+                self._pids_by_market.setdefault(pos.market, set()).add(pid)
+            cache[pid] = entry
+            rows[entry[1]] = entry[2]
+        if added:  # keep position order (the chart's bars follow it)
+            self._position_rows = dict(sorted(cache.items()))
+        self.positions_table.update_rows(rows, removed)
 
     def _position_row(
         self, pos: Position, market: Market | None, mark: Decimal | None
