@@ -214,3 +214,16 @@ def test_desk_paints_then_loads_the_account_from_its_sandbox_and_leaves_nothing_
     while _sandbox_children(str(tmp_path)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _sandbox_children(str(tmp_path)) == []
+
+
+def test_nonce_file_per_endpoint_and_key_never_named_by_the_key() -> None:
+    from tui.__main__ import Target, nonce_path
+
+    live = Target("https://whitebit.com", "wss://api.whitebit.com/ws", "KEY-ABC", "s", True, False)
+    other = Target("https://whitebit.com", "wss://api.whitebit.com/ws", "KEY-XYZ", "s", True, False)
+    path = nonce_path(live)
+    assert path is not None and path.name.startswith("nonce-")
+    assert "KEY-ABC" not in str(path)
+    assert nonce_path(other) != path
+    embedded = Target("http://127.0.0.1:1", "ws://127.0.0.1:1/ws", "demo", "s", False, True)
+    assert nonce_path(embedded) is None  # a new demo key every run

@@ -385,6 +385,18 @@ def pending_orders_path(target: Target) -> Path:
     return _data_dir() / name
 
 
+def nonce_path(target: Target) -> Path | None:
+    """Where the nonce high-water mark of an API key is kept between runs (the nonce must grow
+    across restarts, even if the clock went back), or None for the embedded sandbox (its demo
+    key is new every run). Named by a digest of the endpoint and the key, never the key."""
+    import hashlib
+
+    if target.embedded or not target.api_key:
+        return None
+    seed = f"{target.rest_url}\n{target.api_key}".encode()
+    return _data_dir() / f"nonce-{hashlib.sha256(seed).hexdigest()[:12]}"
+
+
 def build_service(target: Target, config, *, pending: bool = True):  # type: ignore[no-untyped-def]
     """The TradingService the desk runs on (also used by the probe and the drills)."""
     from tui.service import Thresholds, TradingService
@@ -397,6 +409,7 @@ def build_service(target: Target, config, *, pending: bool = True):  # type: ign
         allow_live=target.live,
         thresholds=Thresholds(green=config.thresholds.green, red=config.thresholds.red),
         pending_path=pending_orders_path(target) if pending else None,
+        nonce_path=nonce_path(target) if pending else None,
     )
 
 
