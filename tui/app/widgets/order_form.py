@@ -387,7 +387,10 @@ class OrderForm(Vertical):
             first = next(iter(self.errors.values()), "Fix the form")
             self.set_status(f"Not sent: {first}", error=True)
             return False
-        self.post_message(self.Submit(self, self.request))
+        # Straight to the screen that places orders rather than bubbling up through the
+        # entry's containers (tabs, switcher, panes): each of those is a hop through another
+        # message queue on the way from Enter to the exchange (bench: key_to_wire).
+        self.screen.post_message(self.Submit(self, self.request))
         return True
 
     def order_done(self, text: str, *, error: bool) -> None:
