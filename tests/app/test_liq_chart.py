@@ -176,3 +176,35 @@ async def test_replotting_on_kept_figures_draws_what_fresh_figures_draw() -> Non
             chart.replot()
             fresh = chart._build_text()
             assert (kept.plain, kept.spans) == (fresh.plain, fresh.spans), i
+
+
+async def test_nearest_n_keeps_the_bars_shown_among_equal_distances() -> None:
+    app = Host()
+    async with app.run_test() as pilot:
+        chart = app.query_one(LiqChart)
+        await pilot.pause()
+        capacity = chart.size.height - 3
+
+        def data(moves: dict[int, Decimal]) -> list[Bar]:
+            # 3 x capacity positions at the same distance, labelled apart, each its own key
+            return [
+                Bar(f"M{i % 4}", Decimal("9.1") + moves.get(i, Decimal(0)), "green", key=i)
+                for i in range(3 * capacity)
+            ]
+
+        chart.set_data(data({}), None)
+        chart._maybe_replot()
+        shown = set(chart._shown)
+        replots = chart.replots
+        assert len(shown) == capacity
+        # every shown one moves a hair farther and every other one a hair nearer: equal at
+        # the chart's resolution, so the same bars stay (no trading places, no replot)
+        moves = {i: Decimal("0.01") if i in shown else Decimal("-0.01") for i in range(3 * capacity)}
+        chart.set_data(data(moves), None)
+        chart._maybe_replot()
+        assert set(chart._shown) == shown and chart.replots == replots
+        # one outsider clearly nearer (several cells): it comes in
+        outsider = next(i for i in range(3 * capacity) if i not in shown)
+        chart.set_data(data({outsider: Decimal(-8)}), None)
+        chart._maybe_replot()
+        assert outsider in chart._shown and chart.replots == replots + 1

@@ -463,6 +463,7 @@ class DeskScreen(Screen[None]):
                 f"{pos.market} {pos.direction.value[0].upper()}",
                 dist.percent,
                 band if band != "unknown" else "green",
+                key=pos.id,
             )
         return cells, bar
 

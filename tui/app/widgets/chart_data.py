@@ -5,7 +5,7 @@ cold_start)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 
@@ -14,6 +14,9 @@ class Bar:
     label: str
     percent: Decimal
     tone: str  # "green" | "amber" | "red"
+    #: what the bar stands for (the position id): keeps the "nearest N" choice steady among
+    #: equal distances; not part of the picture (the chart draws label, length and tone)
+    key: object = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,9 +71,14 @@ class Scale:
         low = -nice_bound(-bottom) if bottom < 0 else Decimal(0)
         return cls(low, high, max(1, cells))
 
+    @property
+    def step(self) -> Decimal:
+        """One cell of the axis, in percent."""
+        return (self.high - self.low) / self.cells
+
     def snap(self, percent: Decimal) -> Decimal:
         """``percent`` rounded to the nearest cell boundary of this axis."""
-        step = (self.high - self.low) / self.cells
+        step = self.step
         steps = ((percent - self.low) / step).quantize(Decimal(1), ROUND_HALF_EVEN)
         snapped = self.low + steps * step
         if percent > 0 and snapped <= 0:
@@ -96,6 +101,7 @@ class LiqChart(PlotextPlot):
         self._all_bars: tuple[Bar, ...] = ()  # every position's bar
         self._focus: Focus | None = None
         self._scale: Scale | None = None
+        self._shown: frozenset[object] = frozenset()  # keys of the bars drawn (see _nearest)
         self._marks: dict[str, deque[Decimal]] = {}
         self._dirty = True
         self._plotted: object = None
@@ -144,12 +150,27 @@ class LiqChart(PlotextPlot):
         module docstring), and that grid."""
         bars = self._all_bars
         capacity = self._capacity()
-        if len(bars) > capacity:
-            keep = set(heapq.nsmallest(capacity, range(len(bars)), key=lambda i: bars[i].percent))
-            bars = tuple(bar for i, bar in enumerate(bars) if i in keep)
         # The bar area: the bars' half of the chart (plotext halves the width for two
         # sub-plots), less the y axis and the labels beside it.
         width = self._width() // 2 if show_focus else self._width()
+        if len(bars) > capacity:
+            keep = heapq.nsmallest(capacity, range(len(bars)), key=lambda i: bars[i].percent)
+            # Nearest at the chart's resolution: among bars within a cell of the last one in,
+            # those already shown stay (else equal distances would trade places on every tick).
+            nearest = [bars[i] for i in keep]
+            labels = max(len(b.label) for b in nearest)
+            first = Scale.for_bars(tuple(nearest), width - labels - 3)
+            cutoff = max(b.percent for b in nearest) + first.step
+            shown = self._shown
+            contenders = [i for i, b in enumerate(bars) if b.percent <= cutoff]
+            keep = heapq.nsmallest(
+                capacity,
+                contenders,
+                key=lambda i: (first.snap(bars[i].percent), bars[i].key not in shown, i),
+            )
+            chosen = set(keep)
+            bars = tuple(bar for i, bar in enumerate(bars) if i in chosen)
+        self._shown = frozenset(b.key for b in bars if b.key is not None)
         labels = max((len(b.label) for b in bars), default=0)
         scale = Scale.for_bars(bars, width - labels - 3)
         snapped = tuple(Bar(b.label, scale.snap(b.percent), b.tone) for b in bars)
