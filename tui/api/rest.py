@@ -211,7 +211,9 @@ class WhiteBitRest:
         # Total time for one exchange (connect, send, answer, body); connecting - including a
         # wait for a free pooled connection - has its own bound (10 s at most by default).
         total = float(timeout)  # float-ok: seconds, not money
-        connect = min(total, 10.0) if connect_timeout is None else float(connect_timeout)
+        connect = min(total, 10.0)
+        if connect_timeout is not None:
+            connect = float(connect_timeout)  # float-ok: seconds, not money
         self._timeout = aiohttp.ClientTimeout(total=total, connect=min(connect, total))
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
