@@ -132,3 +132,33 @@ async def test_fast_cell_render_matches_datatable() -> None:
                         assert ours == theirs, (row_index, column_index, cursor, hover)
                         checked += 1
         assert checked == table.row_count * 3 * 4
+
+
+async def test_fast_row_render_matches_datatable() -> None:
+    """KeyedTable._render_line_in_row takes DataTable's per-cell overhead out for its plain
+    rows: every row, with the cursor and the hover on it or elsewhere, must give exactly the
+    cells and the fill DataTable gives."""
+    from textual.coordinate import Coordinate
+    from textual.widgets import DataTable
+
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(Table)
+        table.sync(rows(8, bump={2, 3}, tone="text-error!"))
+        await pilot.pause()
+        base = table.rich_style
+        checked = 0
+        for row_index in range(table.row_count):
+            row_key = table._row_locations.get_key(row_index)
+            for cursor_row in (row_index, (row_index + 1) % table.row_count):
+                for hover_row in (row_index, -1):
+                    args = (row_key, 0, base, Coordinate(cursor_row, 0), Coordinate(hover_row, 0))
+                    table._row_render_cache.clear()
+                    table._cell_render_cache.clear()
+                    ours = table._render_line_in_row(*args)
+                    table._row_render_cache.clear()
+                    table._cell_render_cache.clear()
+                    theirs = DataTable._render_line_in_row(table, *args)
+                    assert ours == theirs, (row_index, cursor_row, hover_row)
+                    checked += 1
+        assert checked == table.row_count * 4

@@ -26,6 +26,7 @@ from textual.cache import LRUCache
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.coordinate import Coordinate
 from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 
@@ -197,6 +198,78 @@ class KeyedTable(DataTable[LineCell]):
             return super().render_lines(crop)
         finally:
             self._frame_params = None
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        """``DataTable._render_line_in_row`` for our body rows, with the per-cell overhead taken
+        out: no row labels, no fixed columns, a row cursor, no zebra stripes (all KeyedTable
+        ever uses). The same cells and the same trailing fill, cached under the same key;
+        anything else goes to DataTable. tests/app/test_keyed_table.py compares the two."""
+        if (
+            self.cursor_type != "row"
+            or self.fixed_columns
+            or self.zebra_stripes
+            or (self._labelled_row_exists and self.show_row_labels)
+            or row_key not in self._row_locations
+        ):
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cache_key = (
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            "row",
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cached = self._row_render_cache.get(cache_key)
+        if cached is not None:
+            return cached
+        row_index = self._row_locations.get(row_key)
+        if row_index < self.fixed_rows:
+            return super()._render_line_in_row(
+                row_key, line_no, base_style, cursor_location, hover_location
+            )
+        cursor = row_index == cursor_location.row
+        hover = row_index == hover_location.row
+        padding = 2 * self.cell_padding
+        render_cell = self._render_cell
+        scrollable_row: list[list[Segment]] = []
+        table_width = self._row_label_column_width
+        for column_index, column in enumerate(self.ordered_columns):
+            width = padding + (column.content_width if column.auto_width else column.width)
+            table_width += width
+            lines = render_cell(row_index, column_index, base_style, width, cursor, hover)
+            scrollable_row.append(lines[line_no])
+        remaining_space = max(0, self.size.width - table_width)
+        extend_style, _ = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            False,
+            False,
+        )
+        extend_style = base_style + extend_style
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        scrollable_row.append([Segment(" " * remaining_space, extend_style)])
+        row_pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], scrollable_row)
+        self._row_render_cache[cache_key] = row_pair
+        return row_pair
 
     def _read_frame_params(self) -> tuple[int, int, int, bool, bool, bool]:
         return (
