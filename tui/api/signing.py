@@ -19,8 +19,6 @@ import hashlib
 import hmac
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -28,6 +26,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from .files import write_atomically
 
 __all__ = ["Credentials", "NonceSource", "SignedRequest", "encode_body", "sign_request"]
 
@@ -159,18 +159,7 @@ class NonceSource:
         assert self._path is not None
         path = self._path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".nonce-", dir=str(path.parent))
-            try:
-                with os.fdopen(fd, "w", encoding="ascii") as fh:
-                    fh.write(str(value))
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomically(path, str(value), prefix=".nonce-", encoding="ascii")
         except OSError as exc:
             # Losing persistence must not stop trading: the clock still moves forward, and a
             # rejected nonce after a restart is recovered by bump() in the client.

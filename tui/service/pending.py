@@ -22,13 +22,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from tui.api.files import write_atomically
 from tui.domain.models import OrderRequest, OrderType, PositionSide, Side
 
 log = logging.getLogger(__name__)
@@ -217,20 +217,7 @@ class PendingOrders:
             for e in self._entries.values()
         )
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".pending-", dir=str(path.parent))
-            try:
-                if hasattr(os, "fchmod"):  # mkstemp already makes it 0600; be explicit
-                    os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(lines)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomically(path, lines, prefix=".pending-")
             self._lines = len(self._entries)
             self._legacy = False
         except OSError as exc:
