@@ -212,3 +212,23 @@ async def test_a_form_asked_for_before_it_is_built_is_built_shown_and_focused(
         assert host.query_one("#product-tabs", TabbedContent).active == f"tab-{product.value}"
         await pilot.press("1", "2")
         assert host.query_one(f"#{form_id} #amount", Input).value == "12"
+
+
+async def test_keys_typed_in_one_burst_follow_the_focus(app: CollateralApp) -> None:
+    """A terminal delivers fast typing (or a pasted sequence) as one burst of keys: a tab in the
+    middle must move the rest to the next field, not leave it in the one being left."""
+    from textual import events
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.focused, Input) and app.focused.id == "amount"
+        driver = app._driver
+        assert driver is not None
+        for key, char in [(c, c) for c in "0.001"] + [("tab", "\t")] + [(c, c) for c in "30000"]:
+            driver.send_message(events.Key(key if key == "tab" else char, char))  # no waits
+        await pilot.pause(0.2)
+        form = app.screen.query_one("#form-margin", OrderForm)
+        assert form.query_one("#amount", Input).value == "0.001"
+        assert form.query_one("#price", Input).value == "30000"

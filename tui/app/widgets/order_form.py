@@ -82,9 +82,11 @@ def preview_text(preview: RiskPreview | None, quote: str) -> str:
 class OrderForm(Vertical):
     """One product's order form."""
 
+    # Priority: checked as the key arrives, before the keys behind it are routed to the focused
+    # field, so fast typing after a tab goes to the next field (see _focus_now).
     BINDINGS = [
-        Binding("tab", "move(1)", "Next field", show=False),
-        Binding("shift+tab", "move(-1)", "Previous field", show=False),
+        Binding("tab", "move(1)", "Next field", show=False, priority=True),
+        Binding("shift+tab", "move(-1)", "Previous field", show=False, priority=True),
     ]
 
     class Submit(Message):
@@ -414,7 +416,7 @@ class OrderForm(Vertical):
         fields = self.fields()
         target = next((w for w in fields if w.id == "amount"), fields[0] if fields else None)
         if target is not None:
-            target.focus()
+            _focus_now(target)
 
     def action_move(self, step: int) -> None:
         fields = self.fields()
@@ -424,9 +426,16 @@ class OrderForm(Vertical):
             return
         index = fields.index(focused) + step
         if 0 <= index < len(fields):
-            fields[index].focus()
+            _focus_now(fields[index])
         else:
             self.post_message(self.Leave(step))
+
+
+def _focus_now(widget: Widget) -> None:
+    """Focus ``widget`` before the next key is handled. ``Widget.focus()`` defers the move
+    (``call_later``), so keys already queued behind the one that moved it (fast typing, a
+    pasted sequence: ``0.001<tab>30000``) would still land in the field being left."""
+    widget.screen.set_focus(widget)
 
 
 class OrderEntry(Vertical):
