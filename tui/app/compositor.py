@@ -55,6 +55,32 @@ def span_runs(spans: Iterable[tuple[int, int, int]], height: int) -> list[Run]:
     return runs
 
 
+def _covered(
+    chops: list[dict[int, Strip | None]],
+    cuts: list[list[int]],
+    rows: range,
+    first_cut: int,
+    last_cut: int,
+    x1: int,
+    x2: int,
+) -> bool:
+    """Whether, on every row, each chop a widget spanning ``first_cut..last_cut`` would fill
+    and that ``ChopsUpdate`` could paint (one starting at or before ``x2`` and ending after
+    ``x1``) already has its strip from a widget in front: then the widget adds nothing."""
+    for y in rows:
+        line = chops[y]
+        row_cuts = cuts[y]
+        for i in range(len(row_cuts) - 1):
+            cut = row_cuts[i]
+            if cut < first_cut:
+                continue
+            if cut >= last_cut or cut > x2:
+                break
+            if row_cuts[i + 1] > x1 and line[cut] is None:
+                return False
+    return True
+
+
 class LineCompositor(Compositor):
     """``Compositor`` whose partial updates render only the lines they paint."""
 
@@ -77,7 +103,10 @@ class LineCompositor(Compositor):
         those rows it could only fill chops that end at or before the spans' first column or
         start at or after their last, and ``ChopsUpdate`` paints nothing of such a chop (at most
         a cursor move to the end of a span, which the screen, behind everything and covering
-        every cut, provides just as well)."""
+        every cut, provides just as well). A widget is skipped, too, when widgets in front of it
+        have already filled every chop it could show on the run (a container behind the widget
+        that changed, the screen behind everything): painting is front to back and the first
+        strip for a chop wins, so it would be dropped."""
         cuts = self.cuts
         chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
         if not runs:
@@ -96,6 +125,8 @@ class LineCompositor(Compositor):
                 y2 = min(end, vy + vheight)
                 if y1 >= y2 or vx >= x2 or vx + vwidth <= x1:
                     continue
+                if _covered(chops, cuts, range(y1, y2), first_cut, last_cut, x1, x2):
+                    continue  # hidden behind what is already painted there
                 strips = widget.render_lines(
                     Region(vx - region.x, y1 - region.y, vwidth, y2 - y1)
                 )
