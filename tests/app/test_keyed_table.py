@@ -162,3 +162,60 @@ async def test_fast_row_render_matches_datatable() -> None:
                     assert ours == theirs, (row_index, cursor_row, hover_row)
                     checked += 1
         assert checked == table.row_count * 4
+
+
+async def test_rows_given_as_functions_are_built_when_on_screen_and_paint_the_same() -> None:
+    """A row given as a function is built at once if its line is in the window, else when it
+    is scrolled into view or its data is read; what is painted is what building every row at
+    once paints."""
+    final = rows(30, bump={2, 20, 27}, tone="text-error!")
+    fresh_app = Host()
+    async with fresh_app.run_test(size=(40, 12)) as pilot:
+        table = fresh_app.query_one(Table)
+        table.sync(final)
+        await pilot.pause()
+        expected_top = painted(table)
+        table.move_cursor(row=27)
+        await pilot.pause()
+        expected_scrolled = painted(table)
+
+    built: list[str] = []
+
+    def source(key: str) -> object:
+        def build() -> tuple[Cell, ...]:
+            built.append(key)
+            return final[key]
+
+        return build
+
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(Table)
+        table.sync(rows(30))
+        await pilot.pause()
+        painted(table)
+        lazy = {key: source(key) for key in ("2", "20", "27")}
+        assert table.update_rows(lazy) is True  # row 2 is on screen: built and shown now
+        assert built == ["2"]
+        await pilot.pause()
+        assert painted(table) == expected_top
+        assert table.update_rows(lazy) is False  # the same sources again: nothing to do
+        assert built == ["2"]
+        table.move_cursor(row=27)  # scrolled: rows 20 and 27 come into view and are built
+        await pilot.pause()
+        assert sorted(built) == ["2", "20", "27"]
+        assert painted(table) == expected_scrolled
+
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(Table)
+        table.sync(rows(30))
+        await pilot.pause()
+        built.clear()
+        table.update_rows({key: source(key) for key in ("20", "27")})
+        assert built == []  # both off screen
+        assert table.cells("20") == final["20"]  # asked for: built
+        assert str(table.get_cell("27", "qty")) == "181"  # DataTable's reader: built
+        assert built == ["20", "27"]
+        table.update_rows({"27": source("27")}, removed=["20"])
+        assert table.row_count == 29 and table.cells("20") is None

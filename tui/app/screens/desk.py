@@ -15,6 +15,7 @@ import gc
 import time
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -60,6 +61,8 @@ APPLY_MIN_INTERVAL = 1 / 30
 #: the service has not flagged the stream yet.
 POSITIONS_SILENCE_LIMIT = 5.0
 STREAMS = ("positions", "prices")
+#: What the desk keeps per position: (inputs, row key, the row's cells as a function, bar).
+PositionEntry = tuple[object, str, Callable[[], tuple[Cell, ...]], Bar | None]
 
 DESK_BINDINGS: list[Binding] = [
     Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="desk.next_pane"),
@@ -114,7 +117,7 @@ class DeskScreen(Screen[None]):
         self._active_pane: str | None = None
         # position id -> (inputs, row key, cells, bar): a row is rebuilt only when its inputs
         # changed (see _apply_positions)
-        self._position_rows: dict[int, tuple[object, str, tuple[Cell, ...], Bar | None]] = {}
+        self._position_rows: dict[int, PositionEntry] = {}
         # positions to look at again at the next apply (None: all), and the index for prices
         self._touched: set[int] | None = None
         self._pids_by_market: dict[str, set[int]] = {}
@@ -391,7 +394,7 @@ class DeskScreen(Screen[None]):
 
     def _position_entry(
         self, pid: int, pos: Position, market: Market | None, mark: Decimal | None
-    ) -> tuple[tuple[object, str, tuple[Cell, ...], Bar | None], bool]:
+    ) -> tuple[PositionEntry, bool]:
         """(inputs, row key, cells, bar) for a position, and whether it is new: the cached
         one while its inputs are the same (the service keeps an unchanged position's object,
         so this is mostly an identity check), else built again."""
@@ -405,7 +408,7 @@ class DeskScreen(Screen[None]):
     def _apply_all_positions(self) -> None:
         service = self.service
         rows = {}
-        fresh: dict[int, tuple[object, str, tuple[Cell, ...], Bar | None]] = {}
+        fresh: dict[int, PositionEntry] = {}
         by_market: dict[str, set[int]] = {}
         markets = service.markets
         per_market: dict[str, tuple[Market | None, Decimal | None]] = {}
@@ -454,11 +457,13 @@ class DeskScreen(Screen[None]):
 
     def _position_row(
         self, pos: Position, market: Market | None, mark: Decimal | None
-    ) -> tuple[tuple[Cell, ...], Bar | None]:
+    ) -> tuple[Callable[[], tuple[Cell, ...]], Bar | None]:
+        """The row's cells (as a function: the table builds them when the row is on screen)
+        and the chart's bar (built now: every position competes for the chart)."""
         service = self.service
         dist = service.distance(pos)
         band = service.thresholds.band(dist.percent if dist else None)
-        cells = position_cells(pos, market, mark, dist, band=band)
+        cells = partial(position_cells, pos, market, mark, dist, band=band)
         bar = None
         if dist is not None:
             bar = Bar(

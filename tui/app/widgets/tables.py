@@ -11,9 +11,9 @@ the cells, forgets the cached renders of those rows only and refreshes only thei
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Self
 
 from rich.cells import cell_len, set_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
@@ -96,14 +96,31 @@ class Cell(NamedTuple):
     tone: str = ""
 
 
+#: A row's cells, or a function that builds them: a row given as a function is built only when
+#: it is on screen (or asked for), so a snapshot that changes rows scrolled out of view costs
+#: nothing for them until they are scrolled to.
+CellsSource = Iterable[Cell] | Callable[[], Iterable[Cell]]
+
+
 class KeyedTable(DataTable[LineCell]):
-    """A DataTable whose rows are kept in sync with a mapping of key -> cells."""
+    """A DataTable whose rows are kept in sync with a mapping of key -> cells.
+
+    Rows may be given as functions (``CellsSource``): an existing row whose line is outside the
+    window keeps showing its old cells and its function is kept *pending*; it is called when
+    the row's line is rendered (it scrolled into view: a scroll repaints the table) or when
+    its cells are asked for (``cells``), whichever comes first. What is shown is always what
+    building every row at once would show (tests/app/test_keyed_table.py).
+    """
 
     COLUMNS: tuple[Column, ...] = ()
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
         self._cells: dict[str, tuple[Cell, ...]] = {}
+        # the source last given for each row (the same object again: nothing to do) and the
+        # rows whose source is still to be built (off screen when it came)
+        self._sources: dict[str, object] = {}
+        self._pending: dict[str, Callable[[], Iterable[Cell]]] = {}
         self._tones: dict[str, str] = {}
         self._tone_styles: dict[str, Style] = {}
         self._cell_styles: dict[tuple[object, ...], tuple[Style, Style]] = {}
@@ -132,42 +149,49 @@ class KeyedTable(DataTable[LineCell]):
             return None
         return row_key.value
 
-    def sync(self, rows: Mapping[str, Iterable[Cell]]) -> bool:
-        """Bring the table in line with ``rows`` (ordered). Returns True if anything changed."""
+    def sync(self, rows: Mapping[str, CellsSource]) -> bool:
+        """Bring the table in line with ``rows`` (ordered). Returns True if anything changed
+        on screen now (a pending off-screen row is not a change until it is built)."""
         return self._update(rows, [k for k in self._cells if k not in rows])
 
-    def update_rows(
-        self, rows: Mapping[str, Iterable[Cell]], removed: Iterable[str] = ()
-    ) -> bool:
+    def update_rows(self, rows: Mapping[str, CellsSource], removed: Iterable[str] = ()) -> bool:
         """Like ``sync`` for the rows named only: ``rows`` are added (at the end, in order) or
         updated, ``removed`` taken out; every other row stays as it is. Returns True if
         anything changed."""
         return self._update(rows, [k for k in removed if k in self._cells])
 
-    def _update(self, rows: Mapping[str, Iterable[Cell]], removed: list[str]) -> bool:
+    def _update(self, rows: Mapping[str, CellsSource], removed: list[str]) -> bool:
         selected = self.selected_key
         changed = False
         edits: dict[str, list[tuple[str, LineCell]]] = {}
+        sources = self._sources
+        pending = self._pending
         with self.app.batch_update():
             for key in removed:
                 self.remove_row(key)
                 del self._cells[key]
+                sources.pop(key, None)
+                pending.pop(key, None)
                 changed = True
-            for key, cells in rows.items():
-                new = tuple(cells)
+            window = self._window_lines() if pending or rows else None
+            for key, source in rows.items():
+                if sources.get(key) is source:  # (the desk reuses unchanged rows' sources)
+                    continue
+                sources[key] = source
                 old = self._cells.get(key)
                 if old is None:
+                    new = _build(source)
                     self.add_row(
                         *(self._render(c, col) for c, col in zip(new, self.COLUMNS)), key=key
                     )
+                    self._cells[key] = new
                     changed = True
-                elif old is not new and old != new:  # (the desk reuses unchanged tuples)
-                    edits[key] = [
-                        (col.key, self._render(after, col))
-                        for col, before, after in zip(self.COLUMNS, old, new)
-                        if before != after
-                    ]
-                self._cells[key] = new
+                    continue
+                if callable(source) and not self._on_screen(key, window):
+                    pending[key] = source
+                    continue
+                pending.pop(key, None)
+                self._edit(key, old, _build(source), edits)
             if edits:
                 self._set_cells(edits)
                 changed = True
@@ -175,8 +199,79 @@ class KeyedTable(DataTable[LineCell]):
                 self._restore(selected)
         return changed
 
+    def _edit(
+        self,
+        key: str,
+        old: tuple[Cell, ...],
+        new: tuple[Cell, ...],
+        edits: dict[str, list[tuple[str, LineCell]]],
+    ) -> None:
+        if old != new:
+            edits[key] = [
+                (col.key, self._render(after, col))
+                for col, before, after in zip(self.COLUMNS, old, new)
+                if before != after
+            ]
+        self._cells[key] = new
+
+    def _window_lines(self) -> tuple[int, int]:
+        """The table's lines (header included, before scrolling) in its window: [top, bottom)."""
+        window = self.window_region
+        return window.y, window.bottom
+
+    def _on_screen(self, key: str, window: tuple[int, int] | None) -> bool:
+        index = self._row_locations.get(RowKey(key))
+        if index is None or window is None:
+            return True
+        line = index + (self.header_height if self.show_header else 0)
+        return window[0] <= line < window[1]
+
+    def _build_pending(self, keys: Iterable[str]) -> None:
+        """Build the pending rows among ``keys`` now and show what changed."""
+        edits: dict[str, list[tuple[str, LineCell]]] = {}
+        for key in keys:
+            source = self._pending.pop(key, None)
+            if source is not None:
+                self._edit(key, self._cells[key], _build(source), edits)
+        if edits:
+            self._set_cells(edits)
+
+    def _build_rendered(self, crop: Region) -> None:
+        """Build the pending rows whose lines ``crop`` (widget lines) is about to render."""
+        header = self.header_height if self.show_header else 0
+        first = max(crop.y, header) + self.scroll_offset.y - header
+        last = crop.bottom + self.scroll_offset.y - header
+        get_key = self._row_locations.get_key
+        keys = []
+        for index in range(max(first, 0), last):
+            row_key = get_key(index)
+            if row_key is not None and row_key.value in self._pending:
+                keys.append(row_key.value)
+        if keys:
+            self._build_pending(keys)
+
     def cells(self, key: str) -> tuple[Cell, ...] | None:
+        if key in self._pending:
+            self._build_pending([key])
         return self._cells.get(key)
+
+    # DataTable's own readers of the row data (what sorting and copying read) see every
+    # row built
+    def get_cell(self, row_key: RowKey | str, column_key: ColumnKey | str) -> LineCell:
+        self._build_pending([row_key.value if isinstance(row_key, RowKey) else row_key])
+        return super().get_cell(row_key, column_key)
+
+    def get_row(self, row_key: RowKey | str) -> list[LineCell]:
+        self._build_pending([row_key.value if isinstance(row_key, RowKey) else row_key])
+        return super().get_row(row_key)
+
+    def get_column(self, column_key: ColumnKey | str) -> Iterable[LineCell]:
+        self._build_pending(list(self._pending))
+        return super().get_column(column_key)
+
+    def sort(self, *columns: ColumnKey | str, key: Any = None, reverse: bool = False) -> Self:
+        self._build_pending(list(self._pending))
+        return super().sort(*columns, key=key, reverse=reverse)
 
     def cell(self, key: str, column: str) -> Cell | None:
         """The cell shown in row ``key``, column ``column`` (None if no such row)."""
@@ -192,6 +287,10 @@ class KeyedTable(DataTable[LineCell]):
     # ------------------------------------------------------------------ internals
 
     def render_lines(self, crop: Region) -> list[Strip]:
+        if self._pending:
+            # (rows scrolled into view: built now; their lines are refreshed, which marks
+            # them for this render and repaints them once more in the next frame)
+            self._build_rendered(crop)
         self._frame_params = None  # settings may have changed since the last frame
         self._frame_params = self._read_frame_params()
         try:
@@ -442,6 +541,7 @@ class KeyedTable(DataTable[LineCell]):
         return style
 
     def _retheme(self) -> None:
+        self._build_pending(list(self._pending))
         self._refresh_tones()
         with self.app.batch_update():
             for key, cells in self._cells.items():
@@ -452,6 +552,10 @@ class KeyedTable(DataTable[LineCell]):
     @staticmethod
     def key_of(row_key: RowKey) -> str:
         return str(row_key.value)
+
+
+def _build(source: CellsSource) -> tuple[Cell, ...]:
+    return tuple(source() if callable(source) else source)
 
 
 def _forget(cache: LRUCache[Any, Any], part: int, values: set[Any]) -> None:
