@@ -33,6 +33,7 @@ from textual.strip import Strip
 __all__ = ["LineCompositor", "span_runs"]
 
 Run = tuple[int, int, int, int]
+_NOTHING = Strip([])
 
 
 def span_runs(spans: Iterable[tuple[int, int, int]], height: int) -> list[Run]:
@@ -65,7 +66,7 @@ def _covered(
     x2: int,
 ) -> bool:
     """Whether, on every row, each chop a widget spanning ``first_cut..last_cut`` would fill
-    and that ``ChopsUpdate`` could paint (one starting at or before ``x2`` and ending after
+    and whose text ``ChopsUpdate`` could paint (one starting before ``x2`` and ending after
     ``x1``) already has its strip from a widget in front: then the widget adds nothing."""
     for y in rows:
         line = chops[y]
@@ -74,7 +75,7 @@ def _covered(
             cut = row_cuts[i]
             if cut < first_cut:
                 continue
-            if cut >= last_cut or cut > x2:
+            if cut >= last_cut or cut >= x2:
                 break
             if row_cuts[i + 1] > x1 and line[cut] is None:
                 return False
@@ -138,4 +139,14 @@ class LineCompositor(Compositor):
                     for cut, cut_strip in zip(final_cuts, cut_strips):
                         if get(cut) is None:
                             chops_line[cut] = cut_strip
+        # A chop that starts where a span ends shows nothing, but ChopsUpdate still moves the
+        # cursor there when the chop has a strip, and with Textual's compositor it always has
+        # one (the screen's, at least). Its strip may be skipped above: an empty one gives the
+        # same output.
+        for start, end, _, _ in runs:
+            for y in range(start, end):
+                line = chops[y]
+                for cut, strip in line.items():
+                    if strip is None:
+                        line[cut] = _NOTHING
         return chops

@@ -502,7 +502,11 @@ class KeyedTable(DataTable[LineCell]):
         window = self.window_region
         offset = self.scroll_offset
         regions = [Region(0, y, width, 1) for y in sorted(lines)]
-        visible = [r.translate(-offset) for r in regions if window.overlaps(r)]
+        # cropped to the rows' part of the window: the scrollbar beside them has not changed
+        rows_view = Region(offset.x, offset.y, self.scrollable_content_region.width, window.height)
+        visible = [
+            r.intersection(rows_view).translate(-offset) for r in regions if window.overlaps(r)
+        ]
         if visible:
             self.refresh(*visible)
 
