@@ -220,7 +220,7 @@ class KeyedTable(DataTable[LineCell]):
         return window.y, window.bottom
 
     def _on_screen(self, key: str, window: tuple[int, int] | None) -> bool:
-        index = self._row_locations.get(RowKey(key))
+        index = self._row_locations.get(key)  # (a row key is found by its string)
         if index is None or window is None:
             return True
         line = index + (self.header_height if self.show_header else 0)
@@ -490,13 +490,20 @@ class KeyedTable(DataTable[LineCell]):
         lines = {header + index for index in indices if index is not None}
         # keys start (row_key, column_key, ...): the row's unchanged cells keep their renders
         cell_cache = self._cell_render_cache
-        for key in [k for k in cell_cache.keys() if (k[0].value, k[1].value) in cells_changed]:
-            cell_cache.discard(key)
         edited = set(edits)
+        for key in [
+            k
+            for k in cell_cache.keys()
+            if k[0].value in edited and (k[0].value, k[1].value) in cells_changed
+        ]:
+            cell_cache.discard(key)
         row_cache = self._row_render_cache  # (row_key, line_no, ...)
         for key in [k for k in row_cache.keys() if k[0].value in edited]:
             row_cache.discard(key)
-        _forget(self._row_renderable_cache, 1, indices)  # (update_count, row_index)
+        # (update_count, row_index): only DataTable's own cell render reads it, for the header
+        # row (ours renders body cells without it), and it fills one entry per row added: cheaper
+        # to drop than to search
+        self._row_renderable_cache.clear()
         _forget(self._line_cache, 0, lines)  # (y, x1, x2, ...)
         width = max(self.size.width, self.virtual_size.width)
         window = self.window_region
