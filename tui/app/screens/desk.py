@@ -244,8 +244,15 @@ class DeskScreen(Screen[None]):
         no sooner than APPLY_MIN_INTERVAL after the previous apply."""
         if self._apply_scheduled:
             return
-        self._apply_scheduled = True
         wait = self._last_apply + APPLY_MIN_INTERVAL - time.monotonic()
+        if wait <= 0 and self._message_queue.empty():
+            # nothing else queued to coalesce with: apply now, not one more trip through the
+            # message queue (~0.2-0.5 ms of Textual's dispatch per snapshot; bench:
+            # snapshot_apply). (_message_queue: Textual's, pinned version.)
+            if self.dirty:
+                self.apply_state()
+            return
+        self._apply_scheduled = True
         if wait > 0:
             self.set_timer(wait, self._scheduled_apply, name="desk-apply")
         else:
