@@ -19,11 +19,14 @@ from tui.service import events as ev
 # ---------------------------------------------------------------- data changes (coalesced)
 
 
-class DataChanged(Message):
+class DataChanged(Message, bubble=False):
     """Some part of the service state changed. ``what`` is one of
     positions / orders / balances / prices / settings. For positions, ``ids`` are the ones
     added, removed or changed; for prices, ``markets`` the markets whose price moved (None:
-    not known, anything may have changed)."""
+    not known, anything may have changed).
+
+    Not bubbled: the desk handles it and nothing above it does (a wasted dispatch to the app,
+    several a second; bench: snapshot_apply). StreamStatus likewise."""
 
     def __init__(
         self,
@@ -38,7 +41,7 @@ class DataChanged(Message):
         self.markets = markets
 
 
-class StreamStatus(Message):
+class StreamStatus(Message, bubble=False):
     def __init__(self, stream: str, state: StreamState, detail: str = "") -> None:
         super().__init__()
         self.stream = stream
