@@ -253,11 +253,11 @@ class LiqChart(PlotextPlot):
         self.replots += 1
         self._text = None
         self._strips = None
-        # Painted in a frame of its own: Textual repaints the bounding box of everything dirty
-        # in a frame, and the chart with a changed table row above spans the order form and
-        # most of the desk (~60 widgets); alone it is a box of ~10. Half a second of cadence
-        # does not notice the one frame (16 ms) later.
-        self.call_after_refresh(self.refresh)
+        # Painted with whatever else changed: the desk's compositor (tui/app/compositor.py)
+        # renders only the dirty lines of the widgets on them, so a changed table row in the
+        # same frame no longer drags in the bounding box between them (it did with Textual's:
+        # the chart was painted in a frame of its own then).
+        self.refresh()
 
     # ----------------------------------------------------------------- painting
 
