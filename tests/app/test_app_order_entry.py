@@ -274,7 +274,7 @@ async def test_enter_in_a_field_hands_the_order_to_the_host_at_once(app: Collate
             await pilot.press("enter")
             await pilot.pause()
             assert [(f, r.market, r.amount, r.price) for f, r in placed] == [
-                (form, "BTC_USDT", Decimal("0.001"), Decimal("60000"))
+                (form, "BTC_USDT", Decimal("0.001"), Decimal(60000))
             ]
             assert messages == []  # handed over directly, not as a message
     finally:
@@ -305,5 +305,42 @@ async def test_enter_at_the_end_of_a_burst_sends_what_was_typed(
         assert (order.market, order.amount, order.price) == (
             "BTC_USDT",
             Decimal("0.001"),
-            Decimal("30000"),
+            Decimal(30000),
         )
+
+
+async def test_an_order_being_sent_holds_applies_and_repaints_until_it_is_out(
+    app: CollateralApp, sandbox: Any
+) -> None:
+    """From Enter until the order's request is out (or "Sending..." is due), the desk neither
+    applies service state nor paints (either could run first on the event loop); both resume
+    afterwards, with what changed meanwhile."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        form = screen.entry.active_form
+        form.set_values(market="BTC_USDT", amount="0.001", price="60000")
+        await pilot.pause()
+        frames: list[bool] = []  # for each frame painted: was the order still holding them?
+        display = app._display
+
+        def painted(target: Any, update: Any) -> None:
+            display(target, update)
+            if update is not None:
+                frames.append(app._batch_count > 0 or screen._order_hold is not None)
+
+        app._display = painted  # type: ignore[method-assign]
+        applied = screen.applied
+        assert form.submit()  # what Enter in the amount field does
+        screen.dirty.add("positions")
+        screen.apply_state()  # an apply falling due now waits
+        screen.positions_table.refresh()  # so does a repaint
+        assert screen.applied == applied and screen._order_hold is not None
+        await wait_for(pilot, lambda: not form.in_flight, "the order's answer")
+        assert len(sandbox.engine.orders) == 1
+        assert screen._order_hold is None
+        await wait_for(pilot, lambda: screen.applied > applied, "the held apply")
+        await wait_for(pilot, lambda: bool(frames), "a frame")
+        assert not any(frames)  # none painted while held
+        assert "Placed" in str(form.query_one("#form-status", Label).content)

@@ -15,6 +15,7 @@ import gc
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -108,6 +109,7 @@ class DeskScreen(Screen[None]):
         self._bindings_signature: object = None
         self._last_apply = 0.0  # time.monotonic() of the last apply_state
         self._apply_scheduled = False
+        self._order_hold: AbstractContextManager[None] | None = None  # see _hold_for_order
         self._active_pane: str | None = None
         # position id -> (inputs, row key, cells, bar): a row is rebuilt only when its inputs
         # changed (see _apply_positions)
@@ -299,8 +301,8 @@ class DeskScreen(Screen[None]):
     def apply_state(self) -> None:
         """Apply the service's latest state (see the module docstring for when); skipped under
         a modal/other screen."""
-        if self.app.screen is not self:
-            return
+        if self.app.screen is not self or self._order_hold is not None:
+            return  # (after an order's request is out: see _hold_for_order)
         self._last_apply = time.monotonic()
         service = self.service
         dirty = self.dirty
@@ -594,13 +596,35 @@ class DeskScreen(Screen[None]):
         # refused), and shows it a moment later. Painting "Sending..." first delayed the
         # request by a repaint (httpx yields to the loop before it writes; bench: key_to_wire).
         form.in_flight = True
+        self._hold_for_order()
         self.place_order(form, request)
         self.set_timer(SHOW_SENDING_AFTER, lambda: self._show_sending(form))
 
-    @staticmethod
-    def _show_sending(form: OrderForm) -> None:
+    def _show_sending(self, form: OrderForm) -> None:
+        self._release_order_hold()
         if form.in_flight:  # (not if the answer came first)
             form.set_in_flight(True)
+
+    def _hold_for_order(self) -> None:
+        """No repaint and no apply from Enter until the order's request is out: a frame (5-20
+        ms when the chart repaints) or an apply (a few ms) falling due on the way would run
+        before it (the order takes two more trips through the event loop: its worker, then
+        aiohttp's body write; bench: key_to_wire). Released when "Sending..." is shown
+        (SHOW_SENDING_AFTER) or the answer comes, whichever is first: what changed meanwhile is
+        then applied and painted."""
+        if self._order_hold is None:
+            hold = self.app.batch_update()
+            hold.__enter__()
+            self._order_hold = hold
+
+    def _release_order_hold(self) -> None:
+        hold, self._order_hold = self._order_hold, None
+        if hold is None:
+            return
+        hold.__exit__(None, None, None)
+        self.check_idle()  # the screen resumes painting what was marked dirty meanwhile
+        if self.dirty:
+            self._schedule_apply()
 
     @work(group="orders", exit_on_error=False)
     async def place_order(self, form: OrderForm, request: object) -> None:
@@ -617,6 +641,8 @@ class DeskScreen(Screen[None]):
         except Exception:
             self.post_message(OrderDone(form, "Order failed (see notification)", error=True))
             raise
+        finally:
+            self._release_order_hold()
         ids = ", ".join(f"#{o.id}" for o in orders) or "-"
         self.post_message(OrderDone(form, f"Placed {ids}", error=False))
         self.dirty.update({"orders", "positions", "balances"})
