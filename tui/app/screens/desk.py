@@ -39,7 +39,7 @@ from ..widgets.footer import DeskFooter
 from ..widgets.chart_data import Bar, Focus
 from ..widgets.order_form import OrderEntry, OrderForm
 from ..widgets.positions import OrdersTable, PositionsTable, order_cells, position_cells
-from ..widgets.status import STALE_AFTER, StatusBar, StreamView
+from ..widgets.status import StatusBar, StreamView
 from ..widgets.tables import Cell
 from .help import HelpScreen
 from .history import HistoryScreen
@@ -353,6 +353,7 @@ class DeskScreen(Screen[None]):
                 name,
                 service.stream_state(name),
                 service.stream_age(name) if self.show_ages else None,
+                service.stale_after(name),
             )
             for name in STREAMS
         ]
@@ -499,7 +500,8 @@ class DeskScreen(Screen[None]):
             if not self.show_ages or not self.started:
                 return ""
             age = self.service.stream_age(name)
-            if age is None or age <= STALE_AFTER:
+            limit = self.service.stale_after(name)  # the stream's own STALE threshold
+            if age is None or limit is None or age <= limit:
                 return ""
             return f"data {fmt_age(age)} old"
 
