@@ -302,7 +302,7 @@ class DeskScreen(Screen[None]):
         """Apply the service's latest state (see the module docstring for when); skipped under
         a modal/other screen."""
         if self.app.screen is not self or self._order_hold is not None:
-            return  # (after an order's request is out: see _hold_for_order)
+            return  # (nor while an order is on its way out: see _hold_for_order)
         self._last_apply = time.monotonic()
         service = self.service
         dirty = self.dirty
