@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from tui.api.ws import STALE_AFTER
+
 from . import cold, engine, idle, live, profile, rest, snapshot
 from .report import write_results
 from .stats import Figure, IdleFigure, Side
@@ -67,7 +69,7 @@ FULL = Plan(
     snapshot_1000=(15, 2),
     one_hz_seconds=16,
     burst_seconds=5,
-    key=(15, 2),
+    key=(20, 2),
     key_embedded=(10, 1),
     stale_trials=4,
     cold=(5, 1),
@@ -211,7 +213,7 @@ async def run(plan: Plan) -> tuple[dict[str, Any], list[str], float]:
     last = Side(got["stale_from_last_frame"])
     fig.extra.append(
         f"from the last frame received: median {last.median_ms:.0f} ms, p95"
-        f" {last.p95_ms:.0f} ms (stale_after = 3 s)"
+        f" {last.p95_ms:.0f} ms (positions stale_after = {STALE_AFTER['positions']:g} s)"
     )
     figures[fig.key] = fig
     say(fig.line())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,7 @@ from tui.api.errors import (
     ValidationError,
 )
 from tui.api.rest import WhiteBitRest
-from tui.api.signing import RESERVE_MS, Credentials
+from tui.api.signing import RESERVE_MS, TOP_UP_BELOW_MS, Credentials, NonceSource
 from tui.domain.models import OrderRequest, OrderType, Side
 
 LIMIT = "/api/v4/order/collateral/limit"
@@ -180,6 +181,36 @@ async def test_nonce_file_survives_a_restart(fake: FakeExchange, tmp_path) -> No
     async with client(fake, nonce_path=path) as rest:
         await rest.collateral_balance()
     assert fake.nonce_rejections == 0
+
+
+async def test_the_client_tops_the_nonce_mark_up_after_a_request(
+    fake: FakeExchange, tmp_path
+) -> None:
+    """Once a signed request is out, the client moves the nonce mark ahead in a worker thread
+    when less than TOP_UP_BELOW_MS is left, so a later call (an order) finds its nonce below
+    the mark and writes nothing on its way (bench: key_to_wire)."""
+    fake.route(BALANCE, {"USDT": 1})
+    path = tmp_path / "nonce"
+    clock = [time.time_ns() // 1_000_000]
+    nonces = NonceSource(path, clock=lambda: clock[0])
+    async with client(fake, nonce_source=nonces) as rest:
+        await rest.collateral_balance()  # the first nonce passes the (absent) mark: written
+        first = fake.last_nonce
+        assert int(path.read_text()) == first + RESERVE_MS
+        clock[0] = first + RESERVE_MS - TOP_UP_BELOW_MS + 1  # less than TOP_UP_BELOW_MS left
+        await rest.collateral_balance()
+        second = fake.last_nonce
+        for _ in range(200):  # the top-up runs in a worker thread
+            if int(path.read_text()) == second + RESERVE_MS:
+                break
+            await asyncio.sleep(0.01)
+        assert int(path.read_text()) == second + RESERVE_MS
+        inode = os.stat(path).st_ino
+        clock[0] = first + RESERVE_MS + 1  # past the first mark, below the topped-up one
+        await rest.collateral_balance()
+        assert fake.last_nonce == clock[0]
+        assert os.stat(path).st_ino == inode  # no write on the way (os.replace: a new inode)
+    assert int(path.read_text()) == second + RESERVE_MS
 
 
 # ----------------------------------------------------------------------------- reads

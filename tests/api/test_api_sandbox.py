@@ -520,3 +520,67 @@ async def test_json_pings_keep_the_connection_past_the_idle_timeout() -> None:
         finally:
             for stream in streams.values():
                 await stream.stop()
+
+
+async def test_each_stream_goes_stale_after_its_own_threshold() -> None:
+    """``stale_after`` per stream: when the connection goes silent, the positions stream (a full
+    snapshot every push) is STALE after its own shorter threshold while prices is still LIVE;
+    prices follows after its own; the forced reconnect still comes after
+    ``stale_reconnect_after``."""
+    async with (
+        SandboxServer(config()) as sb,
+        WhiteBitRest(sb.rest_url, CREDS) as rest,
+    ):
+        states: list[tuple[float, str, StreamState, str]] = []
+        stream = WhiteBitStream(
+            sb.ws_url,
+            token_provider=rest.websocket_token,
+            on_state=lambda s, st, d: states.append((time.monotonic(), s, st, d)),
+            ping_interval=30.0,
+            pong_timeout=10.0,
+            stale_after={"positions": 0.4, "prices": 1.2},
+            stale_reconnect_after=1.6,
+            backoff_base=0.01,
+            backoff_cap=0.05,
+        )
+        await stream.set_price_markets(["BTC_PERP"])
+        await stream.start()
+        try:
+            await until(
+                lambda: (
+                    stream.state("positions") is StreamState.LIVE
+                    and stream.state("prices") is StreamState.LIVE
+                )
+            )
+            assert (stream.stale_after("positions"), stream.stale_after("prices")) == (0.4, 1.2)
+            await sb.faults.inject("ws_stall")  # open and silent: no pushes, no replies
+            await until(lambda: stream.state("positions") is StreamState.STALE)
+            assert stream.state("prices") is StreamState.LIVE  # its own, longer threshold
+            await until(lambda: stream.state("prices") is StreamState.STALE)
+            stale = {s: (t, d) for t, s, st, d in states if st is StreamState.STALE}
+            # each one measured from its own last update, against its own threshold
+            assert stale["positions"][0] - stream.last_update("positions") > 0.4
+            assert stale["prices"][0] - stream.last_update("prices") > 1.2
+            assert stale["positions"][1] == "no update for 0.4 s"
+            assert stale["prices"][1] == "no update for 1.2 s"
+            await until(lambda: stream.reconnects >= 1)  # a new connection, not stalled
+            reasons = [d for _, s, st, d in states if st is StreamState.RECONNECTING]
+            assert "positions stale for more than 1.6 s" in reasons
+            await until(lambda: stream.state("positions") is StreamState.LIVE)
+        finally:
+            await stream.stop()
+
+
+def test_stale_after_per_stream_defaults_and_overrides() -> None:
+    from tui.api.ws import STALE_AFTER, stale_thresholds
+
+    # production: the 1 Hz positions snapshot is judged sooner than the price feed
+    assert stale_thresholds() == {"positions": 2.5, "prices": 3.0} == dict(STALE_AFTER)
+    assert stale_thresholds(1) == {"positions": 1.0, "prices": 1.0}  # one number: both
+    assert stale_thresholds({"positions": 0.5}) == {"positions": 0.5, "prices": 3.0}
+    with pytest.raises(ValueError, match="unknown streams"):
+        stale_thresholds({"orders": 1.0})
+    with pytest.raises(ValueError, match="positive"):
+        stale_thresholds({"prices": 0})
+    stream = WhiteBitStream("ws://127.0.0.1:9/ws", token_provider=None)
+    assert (stream.stale_after("positions"), stream.stale_after("prices")) == (2.5, 3.0)

@@ -13,7 +13,14 @@ from decimal import Decimal
 
 import pytest
 
-from tui.api.signing import RESERVE_MS, Credentials, NonceSource, encode_body, sign_request
+from tui.api.signing import (
+    RESERVE_MS,
+    TOP_UP_BELOW_MS,
+    Credentials,
+    NonceSource,
+    encode_body,
+    sign_request,
+)
 from tui.domain.models import Side
 
 SECRET = "demo-secret"
@@ -211,12 +218,64 @@ def test_the_nonce_mark_is_written_once_per_reserve(tmp_path) -> None:
         src.next()
     assert os.stat(path).st_ino == inode  # not rewritten (os.replace makes a new inode)
     assert int(path.read_text()) == 10_000 + RESERVE_MS
-    clock[0] = 20_000  # past the mark: written again, ahead again
-    assert src.next() == 20_000
-    assert int(path.read_text()) == 20_000 + RESERVE_MS
+    later = 10_000 + RESERVE_MS + 1
+    clock[0] = later  # past the mark: written again, ahead again
+    assert src.next() == later
+    assert int(path.read_text()) == later + RESERVE_MS
     # a restart continues above everything handed out, even with the clock behind
     clock[0] = 0
-    assert NonceSource(path, clock=lambda: clock[0]).next() == 20_000 + RESERVE_MS + 1
+    assert NonceSource(path, clock=lambda: clock[0]).next() == later + RESERVE_MS + 1
+
+
+def test_a_top_up_moves_the_mark_before_a_nonce_reaches_it(tmp_path) -> None:
+    """With less than TOP_UP_BELOW_MS left, top_up() (the REST client runs it in a worker
+    thread, after the request) reserves RESERVE_MS above the last nonce, so the next nonces,
+    an order's, need no file write on their way to the exchange."""
+    path = tmp_path / "nonce"
+    clock = [10_000]
+    src = NonceSource(path, clock=lambda: clock[0])
+    src.next()  # mark 10_000 + RESERVE_MS
+    clock[0] += RESERVE_MS - TOP_UP_BELOW_MS - 1  # still more than TOP_UP_BELOW_MS left
+    src.next()
+    assert not src.needs_top_up()
+    inode = os.stat(path).st_ino
+    src.top_up()
+    assert os.stat(path).st_ino == inode  # nothing to do yet
+    clock[0] += 2  # now less than TOP_UP_BELOW_MS left
+    last = src.next()
+    assert src.needs_top_up()
+    assert os.stat(path).st_ino == inode  # next() itself did not write
+    src.top_up()
+    assert int(path.read_text()) == last + RESERVE_MS and not src.needs_top_up()
+    inode = os.stat(path).st_ino
+    clock[0] = 10_000 + RESERVE_MS + 1  # past the old mark, below the topped-up one
+    assert src.next() == clock[0]
+    assert os.stat(path).st_ino == inode  # no write on the way
+
+
+def test_racing_top_ups_never_leave_a_nonce_above_the_mark(tmp_path) -> None:
+    """top_up() in a thread while next() runs past the mark: the file never holds a mark below
+    a nonce already handed out (the later of two writes must not lower it)."""
+    path = tmp_path / "nonce"
+    clock = [0]
+    src = NonceSource(path, clock=lambda: clock[0])
+    stop = threading.Event()
+
+    def topper() -> None:
+        while not stop.is_set():
+            src.top_up()
+
+    thread = threading.Thread(target=topper)
+    thread.start()
+    try:
+        for _ in range(300):
+            clock[0] += RESERVE_MS // 3  # half the calls reach a mark that is not topped up
+            nonce = src.next()
+            assert nonce <= int(path.read_text())
+    finally:
+        stop.set()
+        thread.join()
+    assert src.last <= int(path.read_text())
 
 
 def test_corrupt_nonce_file_falls_back_to_clock(tmp_path) -> None:

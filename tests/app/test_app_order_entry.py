@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -232,3 +233,114 @@ async def test_keys_typed_in_one_burst_follow_the_focus(app: CollateralApp) -> N
         form = app.screen.query_one("#form-margin", OrderForm)
         assert form.query_one("#amount", Input).value == "0.001"
         assert form.query_one("#price", Input).value == "30000"
+
+
+async def test_enter_in_a_field_hands_the_order_to_the_host_at_once(app: CollateralApp) -> None:
+    """Enter in an amount/price field gives the order to the host's ``place`` from the field's
+    own step: no ``Input.Submitted`` bubbling to the form, no ``Submit`` through the screen's
+    queue (each hop can wait behind a repaint; bench: key_to_wire)."""
+    placed: list[tuple[OrderForm, Any]] = []
+    messages: list[object] = []
+
+    class Host(_EntryHost):
+        def compose(self) -> ComposeResult:
+            yield OrderEntry(
+                self.service,
+                place=lambda form, request: placed.append((form, request)),
+                id="order-entry",
+            )
+
+        def on_order_form_submit(self, message: OrderForm.Submit) -> None:
+            messages.append(message)
+
+        def on_input_submitted(self, message: Input.Submitted) -> None:
+            messages.append(message)
+
+    service = app.service
+    await service.start()  # markets and prices, without the desk
+    try:
+        host = Host(service)
+        async with host.run_test(size=(60, 30)) as pilot:
+            entry = host.query_one(OrderEntry)
+            entry.show_product(Product.MARGIN)
+            entry.active_form.focus_first()
+            await wait_for(
+                pilot,
+                lambda: host.focused is not None and host.focused.id == "amount",
+                "focus on the amount field",
+            )
+            form = entry.active_form
+            form.set_values(market="BTC_USDT", amount="0.001", price="60000")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert [(f, r.market, r.amount, r.price) for f, r in placed] == [
+                (form, "BTC_USDT", Decimal("0.001"), Decimal(60000))
+            ]
+            assert messages == []  # handed over directly, not as a message
+    finally:
+        await service.stop()
+
+
+async def test_enter_at_the_end_of_a_burst_sends_what_was_typed(
+    app: CollateralApp, sandbox: Any
+) -> None:
+    """Enter is handled in the field's own queue, behind the keys typed before it: a burst
+    ``0.001<tab>30000<enter>`` places amount 0.001 at price 30000 (a binding checked as the key
+    arrives would submit before the field had the digits)."""
+    from textual import events
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.focused, Input) and app.focused.id == "amount"
+        driver = app._driver
+        assert driver is not None
+        keys = [(c, c) for c in "0.001"] + [("tab", "\t")] + [(c, c) for c in "30000"]
+        keys.append(("enter", "\r"))
+        for key, char in keys:
+            driver.send_message(events.Key(key, char))  # no waits
+        await wait_for(pilot, lambda: len(sandbox.engine.orders) == 1, "order placed")
+        (order,) = sandbox.engine.orders.values()
+        assert (order.market, order.amount, order.price) == (
+            "BTC_USDT",
+            Decimal("0.001"),
+            Decimal(30000),
+        )
+
+
+async def test_an_order_being_sent_holds_applies_and_repaints_until_it_is_out(
+    app: CollateralApp, sandbox: Any
+) -> None:
+    """From Enter until the order's request is out (or "Sending..." is due), the desk neither
+    applies service state nor paints (either could run first on the event loop); both resume
+    afterwards, with what changed meanwhile."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        form = screen.entry.active_form
+        form.set_values(market="BTC_USDT", amount="0.001", price="60000")
+        await pilot.pause()
+        frames: list[bool] = []  # for each frame painted: was the order still holding them?
+        display = app._display
+
+        def painted(target: Any, update: Any) -> None:
+            display(target, update)
+            if update is not None:
+                frames.append(app._batch_count > 0 or screen._order_hold is not None)
+
+        app._display = painted  # type: ignore[method-assign]
+        applied = screen.applied
+        assert form.submit()  # what Enter in the amount field does
+        screen.dirty.add("positions")
+        screen.apply_state()  # an apply falling due now waits
+        screen.positions_table.refresh()  # so does a repaint
+        assert screen.applied == applied and screen._order_hold is not None
+        await wait_for(pilot, lambda: not form.in_flight, "the order's answer")
+        assert len(sandbox.engine.orders) == 1
+        assert screen._order_hold is None
+        await wait_for(pilot, lambda: screen.applied > applied, "the held apply")
+        await wait_for(pilot, lambda: bool(frames), "a frame")
+        assert not any(frames)  # none painted while held
+        assert "Placed" in str(form.query_one("#form-status", Label).content)

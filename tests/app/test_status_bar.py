@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import App, ComposeResult
 from textual.widgets import Label
 
-from tui.app.widgets.status import StatusBar, StreamView
+from tui.app.widgets.status import StatusBar, StreamView, stream_text
 from tui.domain.models import StreamState
 
 
@@ -51,3 +51,16 @@ async def test_clock_tick_repaints_without_layout() -> None:
         layouts.clear()
         show(bar, clock="12:00:01", venue="a longer venue name")
         assert ("status-venue", True) in layouts  # a new width needs a layout pass
+
+
+def test_a_live_but_quiet_stream_is_judged_by_its_own_threshold() -> None:
+    """Each stream has its own STALE threshold (the service's): the indicator warns past it."""
+
+    def view(name: str, age: float, limit: float | None) -> StreamView:
+        return StreamView(name, StreamState.LIVE, age, limit)
+
+    text, css = stream_text(view("positions", 2.7, 2.5), show_age=True)
+    assert text.startswith("positions stale") and css == "-warn"
+    assert stream_text(view("prices", 2.7, 3.0), show_age=True) == ("prices live", "-ok")
+    assert stream_text(view("prices", 2.7, None), show_age=True) == ("prices live", "-ok")
+    assert stream_text(view("positions", 2.7, 2.5), show_age=False) == ("positions live", "-ok")

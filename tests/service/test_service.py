@@ -190,3 +190,27 @@ async def test_a_fill_is_announced_once(service: tuple[TradingService, Recorder]
     await asyncio.sleep(1.0)
     fills = [e for e in rec.of(events.OrderFilled) if e.order.id == order.id]  # type: ignore[attr-defined]
     assert len(fills) == 1
+
+
+async def test_each_stream_has_its_own_stale_threshold(sandbox: SandboxServer) -> None:
+    """The service passes on the venue's per-stream STALE thresholds (the desk judges ages by
+    them): the production defaults unless the stream options say otherwise."""
+    cfg = sandbox.config
+    for options, expected in (
+        ({}, (2.5, 3.0)),  # production: the 1 Hz positions snapshot is judged sooner
+        ({"stale_after": {"prices": 4.0}}, (2.5, 4.0)),
+        ({"stale_after": 1.0}, (1.0, 1.0)),
+    ):
+        svc = TradingService.for_whitebit(
+            sandbox.rest_url,
+            sandbox.ws_url,
+            api_key=cfg.api_key,
+            api_secret=cfg.api_secret,
+            stream_options=options,
+        )
+        assert svc.stale_after("positions") is None  # not started: not known yet
+        await svc.start()
+        try:
+            assert (svc.stale_after("positions"), svc.stale_after("prices")) == expected
+        finally:
+            await svc.stop()

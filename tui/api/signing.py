@@ -113,7 +113,12 @@ def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-RESERVE_MS = 1_000  # how far ahead of the last nonce the persisted mark is set
+#: How far ahead of the last nonce the persisted mark is set. Wide enough that the service's
+#: own calls (it polls every 2 s) keep topping the mark up before a nonce reaches it, so no
+#: order waits for the disk; a restart starts at most this far above the clock (see below).
+RESERVE_MS = 10_000
+#: A top-up moves the mark once less than this is left between the last nonce and the mark.
+TOP_UP_BELOW_MS = RESERVE_MS // 2
 
 
 class NonceSource:
@@ -122,22 +127,29 @@ class NonceSource:
     Thread-safe (a ``threading.Lock``; nothing awaits while it is held, so it is task-safe too).
     With ``path`` a high-water mark is kept in that file (atomically: temp file +
     ``os.replace``) and read back at construction, so a restarted process continues above
-    every nonce handed out before, even if the clock went backwards. The mark is reserved
-    ahead (``RESERVE_MS`` above the nonce that needed it) and written only when a nonce would
-    pass it: about once a second under load instead of on every signed call (the file write
-    cost ~1 ms on the way to the exchange; bench: key_to_wire). A restart therefore starts at
+    every nonce handed out before, even if the clock went backwards. Every nonce handed out is
+    at or below the mark on disk: the mark is reserved ahead (``RESERVE_MS`` above the last
+    nonce), and a nonce that would pass it writes a new mark before it is returned. That write
+    (~1 ms, up to 5 ms on this disk) would sit between a keypress and its order reaching the
+    exchange (bench: key_to_wire), so callers keep it off their path with :meth:`top_up`: once
+    less than ``TOP_UP_BELOW_MS`` is left, it moves the mark ahead again, from a worker thread
+    after the request has gone out (the REST client does this). A restart therefore starts at
     most ``RESERVE_MS`` above the clock, which WhiteBIT accepts: without ``nonceWindow`` a
     nonce only has to be greater than the previous one (spec, "Nonce rules").
     """
 
     def __init__(self, path: Path | str | None = None, *, clock: Callable[[], int] = _now_ms):
         self._lock = threading.Lock()
+        # Serialises the file writes (next() on the event loop, top_up() in a worker thread).
+        # Taken after _lock or alone, never the other way round.
+        self._file_lock = threading.Lock()
         self._clock = clock
         self._path = Path(path) if path is not None else None
         self._last = 0
         self._reserved = 0  # the mark on disk: every nonce handed out is <= it
         if self._path is not None:
             self._last = self._reserved = self._load(self._path)
+        self._written = self._reserved  # the highest mark written (under _file_lock)
 
     @staticmethod
     def _load(path: Path) -> int:
@@ -156,14 +168,20 @@ class NonceSource:
         return max(value, 0)
 
     def _store(self, value: int) -> None:
+        """Write the mark ``value`` unless a higher one is already written (two writers may
+        race: the later write must not lower the mark)."""
         assert self._path is not None
         path = self._path
-        try:
-            write_atomically(path, str(value), prefix=".nonce-", encoding="ascii")
-        except OSError as exc:
-            # Losing persistence must not stop trading: the clock still moves forward, and a
-            # rejected nonce after a restart is recovered by bump() in the client.
-            log.warning("cannot persist nonce to %s: %s", path, exc.__class__.__name__)
+        with self._file_lock:
+            if value <= self._written:
+                return
+            try:
+                write_atomically(path, str(value), prefix=".nonce-", encoding="ascii")
+            except OSError as exc:
+                # Losing persistence must not stop trading: the clock still moves forward, and
+                # a rejected nonce after a restart is recovered by bump() in the client.
+                log.warning("cannot persist nonce to %s: %s", path, exc.__class__.__name__)
+            self._written = value
 
     @property
     def last(self) -> int:
@@ -178,6 +196,23 @@ class NonceSource:
                 self._reserved = value + RESERVE_MS
                 self._store(self._reserved)
             return value
+
+    def needs_top_up(self) -> bool:
+        """Whether :meth:`top_up` would write (less than ``TOP_UP_BELOW_MS`` left)."""
+        with self._lock:
+            return self._path is not None and self._reserved - self._last < TOP_UP_BELOW_MS
+
+    def top_up(self) -> None:
+        """Move the mark ``RESERVE_MS`` above the last nonce if less than ``TOP_UP_BELOW_MS``
+        is left, so the next nonces need no write. Blocking (a file write): call it from a
+        worker thread, after the request that used the last nonce has gone out."""
+        with self._lock:
+            if self._path is None or self._reserved - self._last >= TOP_UP_BELOW_MS:
+                return
+            target = self._last + RESERVE_MS
+        self._store(target)  # without _lock: next() carries on meanwhile, below the old mark
+        with self._lock:
+            self._reserved = max(self._reserved, target)
 
     def bump(self, at_least: int) -> int:
         """Make every later nonce greater than ``at_least`` (after the exchange rejected one).

@@ -14,8 +14,8 @@ protocol-level ping frames properly, so websockets' own pings are disabled and a
 ``pong_timeout`` forces a reconnect.
 
 Staleness: the positions snapshot arrives every second and prices about every second. A stream
-with no update for ``stale_after`` is reported STALE; after ``stale_reconnect_after`` the
-connection is dropped and re-established. Reconnects use exponential backoff with full jitter.
+with no update for its ``stale_after`` (per stream: :data:`STALE_AFTER`) is reported STALE;
+after ``stale_reconnect_after`` the connection is dropped and re-established. Reconnects use exponential backoff with full jitter.
 Nothing a server sends (invalid JSON, wrong shapes, oversized frames) crashes the loop:
 ``on_error`` is called and the loop continues or reconnects. Callback exceptions are reported
 the same way.
@@ -33,6 +33,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -42,7 +43,7 @@ from tui.domain.models import Order, Position, StreamState
 
 from . import parsing
 
-__all__ = ["STREAMS", "WhiteBitStream", "WsRequestError"]
+__all__ = ["STALE_AFTER", "STREAMS", "WhiteBitStream", "WsRequestError", "stale_thresholds"]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,36 @@ _wire_log.setLevel(logging.INFO)
 
 #: The streams whose health is tracked (names used by ``state()``, ``last_update()``, on_state).
 STREAMS: tuple[str, ...] = ("positions", "prices")
+
+#: Seconds without an update after which each stream is reported STALE (``stale_after``'s
+#: default). The trader must see STALE within 3 s of a stream stopping, whatever the phase of
+#: the stop against the pushes (and the desk needs a few ms to paint it; bench: stale_detect):
+#: - positions: a full snapshot every second (spec, ``positionsMargin_update``), so 2.5 s is
+#:   two missed snapshots plus half a second of jitter, and a stop just after a snapshot still
+#:   shows within 3 s (at 3 s it showed at ~3.05 s);
+#: - prices: ``lastprice_update`` comes about every second, but it is a price feed, not a
+#:   heartbeat (a quiet market may skip one): 3 s.
+STALE_POSITIONS_AFTER = 2.5
+STALE_PRICES_AFTER = 3.0
+STALE_AFTER: Mapping[str, float] = MappingProxyType(
+    {"positions": STALE_POSITIONS_AFTER, "prices": STALE_PRICES_AFTER}
+)
+
+
+def stale_thresholds(stale_after: float | Mapping[str, float] = STALE_AFTER) -> dict[str, float]:
+    """Each stream's STALE threshold from a ``stale_after`` argument: one number for every
+    stream, or a mapping by stream name (streams it leaves out keep :data:`STALE_AFTER`)."""
+    if isinstance(stale_after, Mapping):
+        unknown = set(stale_after) - set(STREAMS)
+        if unknown:
+            raise ValueError(f"stale_after: unknown streams {sorted(unknown)}")
+        values = {s: stale_after.get(s, STALE_AFTER[s]) for s in STREAMS}
+    else:
+        values = dict.fromkeys(STREAMS, stale_after)
+    out = {s: float(v) for s, v in values.items()}  # float-ok: seconds, not money
+    if any(not v > 0 for v in out.values()):
+        raise ValueError(f"stale_after must be positive: {out}")
+    return out
 
 
 class WsRequestError(Exception):
@@ -105,7 +136,7 @@ class WhiteBitStream:
         on_error: Callable[[str], None] | None = None,
         ping_interval: float = 30.0,
         pong_timeout: float = 10.0,
-        stale_after: float = 3.0,
+        stale_after: float | Mapping[str, float] = STALE_AFTER,
         stale_reconnect_after: float = 10.0,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
@@ -123,9 +154,11 @@ class WhiteBitStream:
         self._on_error = on_error
         self._ping_interval = float(ping_interval)  # float-ok: seconds, not money
         self._pong_timeout = float(pong_timeout)  # float-ok: seconds, not money
-        self._stale_after = float(stale_after)  # float-ok: seconds, not money
-        # float-ok: seconds, not money
-        self._stale_reconnect_after = max(float(stale_reconnect_after), self._stale_after)  # float-ok
+        self._stale_after = stale_thresholds(stale_after)
+        self._stale_reconnect_after = max(
+            float(stale_reconnect_after),  # float-ok: seconds, not money
+            *self._stale_after.values(),
+        )
         self._backoff_base = float(backoff_base)  # float-ok: seconds, not money
         self._backoff_cap = float(backoff_cap)  # float-ok: seconds, not money
         self._max_frame_bytes = int(max_frame_bytes)
@@ -173,6 +206,10 @@ class WhiteBitStream:
     def last_update(self, stream: str) -> float:
         """``time.monotonic()`` of the stream's last update (0.0 if none yet)."""
         return self._last_update[stream]
+
+    def stale_after(self, stream: str) -> float:
+        """Seconds without an update after which ``stream`` is reported STALE."""
+        return self._stale_after[stream]
 
     async def start(self) -> None:
         if self._task is not None and not self._task.done():
@@ -395,7 +432,8 @@ class WhiteBitStream:
             await self._request(ws, "ordersPending_unsubscribe", [])
 
     async def _watch(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
-        tick = max(0.02, min(self._ping_interval, self._pong_timeout, self._stale_after) / 4)
+        shortest = min(self._stale_after.values())
+        tick = max(0.02, min(self._ping_interval, self._pong_timeout, shortest) / 4)
         while not self._stopping:  # also ends the loop should a cancellation ever be lost
             done, _ = await asyncio.wait({reader}, timeout=self._next_check(tick))
             if done:
@@ -417,8 +455,9 @@ class WhiteBitStream:
                     raise _Reconnect(
                         f"{s} stale for more than {self._stale_reconnect_after:g} s", stale=True
                     )
-                if age > self._stale_after and self._states[s] is StreamState.LIVE:
-                    self._set_state(s, StreamState.STALE, f"no update for {self._stale_after:g} s")
+                limit = self._stale_after[s]
+                if age > limit and self._states[s] is StreamState.LIVE:
+                    self._set_state(s, StreamState.STALE, f"no update for {limit:g} s")
 
     def _next_check(self, tick: float) -> float:
         """Seconds until the watch loop should look again: the regular tick, or sooner if a
@@ -428,7 +467,7 @@ class WhiteBitStream:
         wait = tick
         for s in STREAMS:
             if self._active(s) and self._states[s] is StreamState.LIVE:
-                due = max(self._last_update[s], self._stale_base[s]) + self._stale_after - now
+                due = max(self._last_update[s], self._stale_base[s]) + self._stale_after[s] - now
                 wait = min(wait, due + 0.001)
         return max(0.005, wait)
 

@@ -145,13 +145,13 @@ class DrillContext:
         self,
         sb: SandboxServer,
         *,
-        stream: dict[str, float] | None = None,
+        stream: dict[str, object] | None = None,
         rest: dict[str, float] | None = None,
         timeout: float = 2.0,
         **kwargs: Any,
     ) -> TradingService:
         """A service on ``sb`` (not started). Stopped when the drill ends."""
-        stream_options = dict(STREAM_DEFAULTS)
+        stream_options: dict[str, object] = dict(STREAM_DEFAULTS)
         stream_options.update(stream or {})
         rest_options = dict(REST_DEFAULTS)
         rest_options.update(rest or {})

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import aiohttp
 
+from tui.api.ws import STALE_AFTER
 from tui.domain.models import OrderRequest, OrderType, Side, StreamState
 from tui.sandbox.faults import WarpClock
 from tui.service import events
@@ -115,10 +116,16 @@ async def drill_ws_drop(ctx: DrillContext) -> None:
 
 async def drill_ws_stall(ctx: DrillContext) -> None:
     """2. The stream stalls silently: STALE within 3 s, a forced reconnect within 10 s, and no
-    number shown as live meanwhile (production thresholds: stale 3 s, reconnect 10 s)."""
+    number shown as live meanwhile (production thresholds: stale 2.5 s for the 1 Hz positions
+    snapshot and 3 s for prices, reconnect 10 s)."""
     sb = await ctx.sandbox()
     svc = ctx.service(
-        sb, stream={"stale_after": 3.0, "stale_reconnect_after": 10.0, "ping_interval": 30.0}
+        sb,
+        stream={
+            "stale_after": dict(STALE_AFTER),
+            "stale_reconnect_after": 10.0,
+            "ping_interval": 30.0,
+        },
     )
     log = await ctx.started(svc)
     await wait_until(

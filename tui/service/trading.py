@@ -125,7 +125,7 @@ class TradingService:
         thresholds: Thresholds | None = None,
         nonce_path: Path | None = None,
         poll_interval: float = 2.0,
-        stream_options: dict[str, float] | None = None,
+        stream_options: dict[str, object] | None = None,
         pending_path: Path | None = None,
     ) -> TradingService:
         from .whitebit import WhiteBitVenue
@@ -263,6 +263,11 @@ class TradingService:
     def stream_age(self, name: str) -> float | None:
         seen = self._stream_seen[name]
         return None if seen is None else time.monotonic() - seen
+
+    def stale_after(self, name: str) -> float | None:
+        """Seconds of silence after which the venue reports stream ``name`` STALE (each stream
+        has its own), or None before the streams are started."""
+        return self._venue.stale_after(name)
 
     def mark_price(self, market: str) -> Decimal | None:
         # WhiteBIT publishes no mark price: the last price stands in for it.

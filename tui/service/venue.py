@@ -108,3 +108,9 @@ class Venue(Protocol):
     async def start_streams(self, callbacks: StreamCallbacks, price_markets: list[str]) -> None: ...
 
     async def stop_streams(self) -> None: ...
+
+    def stale_after(self, stream: str) -> float | None:
+        """Seconds without an update after which ``stream`` is reported STALE (each stream has
+        its own: a 1 Hz snapshot can be judged sooner than a price feed), or None before the
+        streams are started."""
+        ...

@@ -91,7 +91,7 @@ class WhiteBitVenue:
         api_secret: str,
         nonce_path: Path | None = None,
         timeout: float = 10.0,
-        stream_options: dict[str, float] | None = None,
+        stream_options: dict[str, object] | None = None,
         rest_options: dict[str, float] | None = None,
     ) -> None:
         self.rest_url = rest_url.rstrip("/")
@@ -247,6 +247,9 @@ class WhiteBitVenue:
         await self._stream.set_price_markets(price_markets)
         await self._stream.set_order_markets(price_markets)
         await self._stream.start()
+
+    def stale_after(self, stream: str) -> float | None:
+        return self._stream.stale_after(stream) if self._stream is not None else None
 
     async def stop_streams(self) -> None:
         if self._stream is not None:

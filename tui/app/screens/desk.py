@@ -15,6 +15,7 @@ import gc
 import time
 from collections import deque
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from functools import partial
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -30,7 +31,7 @@ from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from tui.domain.markets import leverages_for, product_of
-from tui.domain.models import Market, Order, Position, Product, StreamState
+from tui.domain.models import Market, Order, OrderRequest, Position, Product, StreamState
 
 from .. import messages as msg
 from ..compositor import LineCompositor
@@ -40,7 +41,7 @@ from ..widgets.footer import DeskFooter
 from ..widgets.chart_data import Bar, Focus
 from ..widgets.order_form import OrderEntry, OrderForm
 from ..widgets.positions import OrdersTable, PositionsTable, order_cells, position_cells
-from ..widgets.status import STALE_AFTER, StatusBar, StreamView
+from ..widgets.status import StatusBar, StreamView
 from ..widgets.tables import Cell
 from .help import HelpScreen
 from .history import HistoryScreen
@@ -114,6 +115,7 @@ class DeskScreen(Screen[None]):
         self._bindings_signature: object = None
         self._last_apply = 0.0  # time.monotonic() of the last apply_state
         self._apply_scheduled = False
+        self._order_hold: AbstractContextManager[None] | None = None  # see _hold_for_order
         self._active_pane: str | None = None
         # position id -> (inputs, row key, cells, bar): a row is rebuilt only when its inputs
         # changed (see _apply_positions)
@@ -155,7 +157,7 @@ class DeskScreen(Screen[None]):
                         yield OrdersTable(id="orders")
                 with Vertical(id="entry-pane", classes="pane") as pane:
                     pane.border_title = "Order entry (o)  m/f"
-                    yield OrderEntry(self.service, id="order-entry")
+                    yield OrderEntry(self.service, place=self.submit_order, id="order-entry")
         yield DeskFooter()
 
     def on_mount(self) -> None:
@@ -312,8 +314,8 @@ class DeskScreen(Screen[None]):
     def apply_state(self) -> None:
         """Apply the service's latest state (see the module docstring for when); skipped under
         a modal/other screen."""
-        if self.app.screen is not self:
-            return
+        if self.app.screen is not self or self._order_hold is not None:
+            return  # (nor while an order is on its way out: see _hold_for_order)
         self._last_apply = time.monotonic()
         service = self.service
         dirty = self.dirty
@@ -364,6 +366,7 @@ class DeskScreen(Screen[None]):
                 name,
                 service.stream_state(name),
                 service.stream_age(name) if self.show_ages else None,
+                service.stale_after(name),
             )
             for name in STREAMS
         ]
@@ -512,7 +515,8 @@ class DeskScreen(Screen[None]):
             if not self.show_ages or not self.started:
                 return ""
             age = self.service.stream_age(name)
-            if age is None or age <= STALE_AFTER:
+            limit = self.service.stale_after(name)  # the stream's own STALE threshold
+            if age is None or limit is None or age <= limit:
                 return ""
             return f"data {fmt_age(age)} old"
 
@@ -596,7 +600,10 @@ class DeskScreen(Screen[None]):
 
     def on_order_form_submit(self, message: OrderForm.Submit) -> None:
         message.stop()
-        form = message.form
+        self.submit_order(message.form, message.request)
+
+    def submit_order(self, form: OrderForm, request: OrderRequest) -> None:
+        """The order forms' ``place``: called from the Enter key's own step (bench: key_to_wire)."""
         blocked = self.service.trading_blocked()
         stale = self.stale_reason()
         if blocked or stale:
@@ -606,13 +613,35 @@ class DeskScreen(Screen[None]):
         # refused), and shows it a moment later. Painting "Sending..." first delayed the
         # request by a repaint (httpx yields to the loop before it writes; bench: key_to_wire).
         form.in_flight = True
-        self.place_order(form, message.request)
+        self._hold_for_order()
+        self.place_order(form, request)
         self.set_timer(SHOW_SENDING_AFTER, lambda: self._show_sending(form))
 
-    @staticmethod
-    def _show_sending(form: OrderForm) -> None:
+    def _show_sending(self, form: OrderForm) -> None:
+        self._release_order_hold()
         if form.in_flight:  # (not if the answer came first)
             form.set_in_flight(True)
+
+    def _hold_for_order(self) -> None:
+        """No repaint and no apply from Enter until the order's request is out: a frame (5-20
+        ms when the chart repaints) or an apply (a few ms) falling due on the way would run
+        before it (the order takes two more trips through the event loop: its worker, then
+        aiohttp's body write; bench: key_to_wire). Released when "Sending..." is shown
+        (SHOW_SENDING_AFTER) or the answer comes, whichever is first: what changed meanwhile is
+        then applied and painted."""
+        if self._order_hold is None:
+            hold = self.app.batch_update()
+            hold.__enter__()
+            self._order_hold = hold
+
+    def _release_order_hold(self) -> None:
+        hold, self._order_hold = self._order_hold, None
+        if hold is None:
+            return
+        hold.__exit__(None, None, None)
+        self.check_idle()  # the screen resumes painting what was marked dirty meanwhile
+        if self.dirty:
+            self._schedule_apply()
 
     @work(group="orders", exit_on_error=False)
     async def place_order(self, form: OrderForm, request: object) -> None:
@@ -629,6 +658,8 @@ class DeskScreen(Screen[None]):
         except Exception:
             self.post_message(OrderDone(form, "Order failed (see notification)", error=True))
             raise
+        finally:
+            self._release_order_hold()
         ids = ", ".join(f"#{o.id}" for o in orders) or "-"
         self.post_message(OrderDone(form, f"Placed {ids}", error=False))
         self.dirty.update({"orders", "positions", "balances"})

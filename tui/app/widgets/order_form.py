@@ -4,16 +4,19 @@ just after it (see :class:`OrderEntry`; bench: cold_start).
 
 The form validates as the trader types with ``tui.domain.validation.validate_order_form``
 (the one shared rule set), shows each message next to its field, shows a live risk preview,
-and posts :class:`OrderForm.Submit` with a validated ``OrderRequest``; it never sends anything
-itself. The desk screen places the order and tells the form when it is in flight / done.
+and hands a validated ``OrderRequest`` to its host: the ``place`` callback the desk gives it,
+called at once (or, without one, an :class:`OrderForm.Submit` message to its screen). It never
+sends anything itself. The desk screen places the order and tells the form when it is in flight
+/ done.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.compose import compose
@@ -79,6 +82,33 @@ def preview_text(preview: RiskPreview | None, quote: str) -> str:
     return "\n".join(lines)
 
 
+class FieldInput(Input):
+    """An order form's text field, where Enter submits the form at once.
+
+    A plain Input submits through its ``enter`` binding, and Textual looks a non-priority
+    binding up only after the key has bubbled from the field through each container to the app
+    (a dozen message queues), then ``Input.Submitted`` bubbles to the form: ~2 ms of hops from
+    Enter to the form, each one a chance to wait behind a repaint or a snapshot apply on the
+    event loop (bench: key_to_wire). Here the form is told in the field's own step. That step
+    still comes after the keys typed before Enter (they are queued to this field first), so the
+    form reads the whole amount/price; a priority binding would run before them.
+    """
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key != "enter":
+            return  # Input's own handlers follow (on the class below in the MRO)
+        form = next((node for node in self.ancestors if isinstance(node, OrderForm)), None)
+        if form is None:
+            return  # not in a form: Input's binding submits as usual
+        event.stop()
+        event.prevent_default()
+        form.submit()
+
+
+#: The host's order placement: ``place(form, request)``, called from the key's own step.
+PlaceOrder = Callable[["OrderForm", OrderRequest], None]
+
+
 class OrderForm(Vertical):
     """One product's order form."""
 
@@ -102,10 +132,18 @@ class OrderForm(Vertical):
             super().__init__()
             self.step = step
 
-    def __init__(self, service: TradingService, product: Product, **kwargs: object) -> None:
+    def __init__(
+        self,
+        service: TradingService,
+        product: Product,
+        *,
+        place: PlaceOrder | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
         self.product = product
+        self.place = place
         self.touched: set[str] = set()
         self.show_all_errors = False
         self.errors: dict[str, str] = {}
@@ -153,14 +191,14 @@ class OrderForm(Vertical):
             "type",
         )
         yield from self._row(
-            "Amount", Input(id="amount", compact=True, placeholder="amount"), "amount"
+            "Amount", FieldInput(id="amount", compact=True, placeholder="amount"), "amount"
         )
-        yield from self._row("Price", Input(id="price", compact=True), "price")
+        yield from self._row("Price", FieldInput(id="price", compact=True), "price")
         yield from self._row(
-            "Trigger", Input(id="activation_price", compact=True), "activation_price"
+            "Trigger", FieldInput(id="activation_price", compact=True), "activation_price"
         )
         yield from self._row(
-            "Stop lim", Input(id="stop_limit_price", compact=True), "stop_limit_price"
+            "Stop lim", FieldInput(id="stop_limit_price", compact=True), "stop_limit_price"
         )
         if self.product is Product.FUTURES:  # margin pairs net one way: never a position side
             yield from self._row(
@@ -376,7 +414,8 @@ class OrderForm(Vertical):
         self.submit()
 
     def submit(self) -> bool:
-        """Validate everything and post Submit if the order is valid. Returns True if posted."""
+        """Validate everything and, if the order is valid, hand it to the host (``place``, or a
+        Submit message). Returns True if handed over."""
         self.show_all_errors = True
         self.validate()
         if self.in_flight:
@@ -389,10 +428,13 @@ class OrderForm(Vertical):
             first = next(iter(self.errors.values()), "Fix the form")
             self.set_status(f"Not sent: {first}", error=True)
             return False
-        # Straight to the screen that places orders rather than bubbling up through the
-        # entry's containers (tabs, switcher, panes): each of those is a hop through another
-        # message queue on the way from Enter to the exchange (bench: key_to_wire).
-        self.screen.post_message(self.Submit(self, self.request))
+        # Placed from this step: a message, even one posted straight to the screen, waits in the
+        # screen's queue behind whatever it is doing (a snapshot apply: 3-5 ms), and the order
+        # with it (bench: key_to_wire).
+        if self.place is not None:
+            self.place(self, self.request)
+        else:
+            self.screen.post_message(self.Submit(self, self.request))
         return True
 
     def order_done(self, text: str, *, error: bool) -> None:
@@ -447,11 +489,17 @@ class OrderEntry(Vertical):
     built (``o``, ``m``/``f``) builds it now and focuses it once it is mounted.
     """
 
-    def __init__(self, service: TradingService, **kwargs: object) -> None:
+    def __init__(
+        self, service: TradingService, *, place: PlaceOrder | None = None, **kwargs: object
+    ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.service = service
-        self._margin = OrderForm(service, Product.MARGIN, id="form-margin", classes="order-form")
-        self._futures = OrderForm(service, Product.FUTURES, id="form-futures", classes="order-form")
+        self._margin = OrderForm(
+            service, Product.MARGIN, place=place, id="form-margin", classes="order-form"
+        )
+        self._futures = OrderForm(
+            service, Product.FUTURES, place=place, id="form-futures", classes="order-form"
+        )
         self._product = Product.MARGIN  # the tab shown (or to show once built)
         self._building = False
         self._futures_mounting = False
@@ -529,4 +577,4 @@ class OrderEntry(Vertical):
         tabs.active = "tab-futures" if product is Product.FUTURES else "tab-margin"
 
 
-__all__ = ["OrderEntry", "OrderForm"]
+__all__ = ["FieldInput", "OrderEntry", "OrderForm", "PlaceOrder"]

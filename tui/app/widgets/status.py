@@ -19,16 +19,17 @@ class StreamView:
     name: str
     state: StreamState
     age: float | None  # seconds since the last update, None = never / hidden
-
-
-STALE_AFTER = 3.0
+    #: the service's STALE threshold for this stream (None: not known yet); the streams have
+    #: their own (service.stale_after), and the indicator follows the same one
+    stale_after: float | None = None
 
 
 def stream_text(view: StreamView, *, show_age: bool) -> tuple[str, str]:
     """(text, css class) for one stream's indicator."""
     label = view.name
     state = view.state
-    if state is StreamState.LIVE and (view.age is None or view.age <= STALE_AFTER or not show_age):
+    quiet = view.age is not None and view.stale_after is not None and view.age > view.stale_after
+    if state is StreamState.LIVE and (not quiet or not show_age):
         return f"{label} live", "-ok"
     if state is StreamState.LIVE:
         # live but silent for a while: the service has not flagged it yet, the trader should see it
