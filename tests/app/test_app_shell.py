@@ -160,3 +160,25 @@ async def test_history_screen_shows_closed_positions(app: CollateralApp, sandbox
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_on_first_frame_is_called_once_after_the_desk_is_painted(
+    sandbox: Any, tmp_path: Path
+) -> None:
+    """The launcher turns the garbage collector back on in this hook (cold start): it must run,
+    once, with the desk already on screen."""
+    calls: list[tuple[object, int]] = []
+    service = make_service(sandbox.rest_url, sandbox.ws_url, sandbox_config(), tmp_path)
+
+    def first_frame() -> None:
+        assert app.desk is not None
+        calls.append((app.screen, app.desk.positions_table.size.height))
+
+    app = make_app(service, on_first_frame=first_frame)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await settle(pilot)
+    assert len(calls) == 1
+    screen, table_height = calls[0]
+    assert screen is app.desk
+    assert table_height > 0  # laid out: the frame was painted

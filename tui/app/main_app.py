@@ -45,7 +45,9 @@ class CollateralApp(App[None]):
     ``clock`` (a callable returning the text of the status-line clock) and ``show_ages``
     exist so tests and snapshots can be deterministic. ``endpoint_ready``, if given, is awaited
     before the service starts (the launcher's embedded sandbox may still be starting; a
-    ``CommandError`` from it is a start failure).
+    ``CommandError`` from it is a start failure). ``on_first_frame``, if given, is called once,
+    just after the desk's first frame is painted (the launcher turns the garbage collector back
+    on there).
     """
 
     TITLE = "collateral-tui"
@@ -62,6 +64,7 @@ class CollateralApp(App[None]):
         show_ages: bool = True,
         theme: str | None = None,
         endpoint_ready: Callable[[], Awaitable[None]] | None = None,
+        on_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -70,6 +73,7 @@ class CollateralApp(App[None]):
         self._show_ages = show_ages
         self._initial_theme = theme
         self._endpoint_ready = endpoint_ready
+        self._on_first_frame = on_first_frame
         self.bridge = msg.ServiceBridge(service.subscribe)
         self.desk: DeskScreen | None = None
         self.start_error: str | None = None
@@ -94,6 +98,9 @@ class CollateralApp(App[None]):
         self.desk.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
+        if self._on_first_frame is not None:
+            on_first_frame, self._on_first_frame = self._on_first_frame, None
+            on_first_frame()
         if self._bench_fd is not None:
             self._bench_mark(b"frame\n")
         self.start_service()
