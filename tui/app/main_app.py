@@ -15,7 +15,7 @@ from textual.binding import Binding
 from . import messages as msg
 from .bindings import APP_BINDINGS, help_rows
 from .commands import DeskCommands
-from .paths import css_paths
+from .paths import add_stylesheets, css_paths, later_css_paths
 from .screens.desk import DeskScreen
 from .screens.error import StartErrorScreen
 
@@ -103,6 +103,9 @@ class CollateralApp(App[None]):
             on_first_frame()
         if self._bench_fd is not None:
             self._bench_mark(b"frame\n")
+        # The stylesheets the first frame went without (paths.py): read now, so that neither
+        # the order entry nor the first dialog or screen has to.
+        add_stylesheets(self, later_css_paths())
         self.start_service()
 
     @work(group="service-start", exclusive=True, exit_on_error=False)

@@ -27,6 +27,7 @@ from tui.domain.validation import OrderForm as FormData
 from tui.domain.validation import RiskPreview, validate_order_form
 
 from ..formatting import money, percent
+from ..paths import ENTRY_STYLESHEETS, add_stylesheets, css_paths
 
 if TYPE_CHECKING:
     from textual.widget import AwaitMount
@@ -473,6 +474,7 @@ class OrderEntry(Vertical):
         if self._building or not self.is_attached:
             return None
         self._building = True
+        add_stylesheets(self.app, css_paths(ENTRY_STYLESHEETS))  # read once, before the mount
         if self._product is Product.FUTURES:
             self._futures_mounting = True
             self._futures.block_reason = self._margin.block_reason
