@@ -210,3 +210,49 @@ async def test_a_dialog_brings_its_own_stylesheet() -> None:
         dialog = host.screen.query_one("#help-dialog")
         assert dialog.size.width + dialog.styles.gutter.width == 76
         assert dialog.region.x == (120 - 76) // 2
+
+
+def test_dialogs_and_screens_are_imported_just_after_the_first_frame(tmp_path: Path) -> None:
+    """The desk's first frame goes without the dialogs' and other screens' modules (cold
+    start); the app imports them just after it, so no key waits for an import. A fresh
+    interpreter: this test process has imported them long ago."""
+    import subprocess
+    import sys
+
+    code = f"""
+import asyncio, socket, sys
+from pathlib import Path
+LAZY = [f"tui.app.screens.{{name}}" for name in ("modals", "help", "history", "error")]
+from tui.app.main_app import CollateralApp
+from tui.service import TradingService
+assert not [m for m in LAZY if m in sys.modules], "imported with the app"
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+service = TradingService.for_whitebit(
+    f"http://127.0.0.1:{{port}}", f"ws://127.0.0.1:{{port}}/ws", api_key="k", api_secret="s",
+    nonce_path=Path({str(tmp_path / "nonce")!r}),
+)
+seen = []
+app = CollateralApp(service, on_first_frame=lambda: seen.append([m in sys.modules for m in LAZY]))
+async def main():
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            await pilot.pause(0.02)
+            if seen and all(m in sys.modules for m in LAZY):
+                break
+asyncio.run(main())
+assert seen == [[False, False, False, False]], seen
+assert all(m in sys.modules for m in LAZY), [m for m in LAZY if m not in sys.modules]
+print("ok")
+"""
+    root = Path(paths.__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]

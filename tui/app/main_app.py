@@ -17,7 +17,6 @@ from .bindings import APP_BINDINGS, help_rows
 from .commands import DeskCommands
 from .paths import add_stylesheets, css_paths, later_css_paths
 from .screens.desk import DeskScreen
-from .screens.error import StartErrorScreen
 
 if TYPE_CHECKING:
     from tui.service import TradingService
@@ -107,6 +106,13 @@ class CollateralApp(App[None]):
         # the order entry nor the first dialog or screen has to.
         add_stylesheets(self, later_css_paths())
         self.start_service()
+        self._preload_screens()
+
+    @work(thread=True, group="preload", exit_on_error=False)
+    def _preload_screens(self) -> None:
+        """Import the dialogs and other screens, which the first frame went without (bench:
+        cold_start), so that no key waits for them (their modules import them where shown)."""
+        from .screens import error, help, history, modals  # noqa: F401
 
     @work(group="service-start", exclusive=True, exit_on_error=False)
     async def start_service(self) -> None:
@@ -136,6 +142,8 @@ class CollateralApp(App[None]):
             self.exit()
 
     def on_service_start_failed(self, message: msg.ServiceStartFailed) -> None:
+        from .screens.error import StartErrorScreen
+
         self.start_error = message.message
         self.notify(message.message, title="Cannot start", severity="error", timeout=15)
         self.push_screen(StartErrorScreen(message.message), callback=self._after_start_error)

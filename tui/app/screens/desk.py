@@ -40,9 +40,8 @@ from ..widgets.order_form import OrderEntry, OrderForm
 from ..widgets.positions import OrdersTable, PositionsTable, order_cells, position_cells
 from ..widgets.status import STALE_AFTER, StatusBar, StreamView
 from ..widgets.tables import Cell
-from .help import HelpScreen
-from .history import HistoryScreen
-from .modals import CloseAllModal, CloseModal, CloseTarget, ConfirmModal, LeverageModal
+# The dialogs and other screens are imported where they are shown: the first frame goes without
+# them (bench: cold_start); the app imports them just after it (CollateralApp._preload_screens).
 
 if TYPE_CHECKING:
     from tui.service import TradingService
@@ -628,6 +627,8 @@ class DeskScreen(Screen[None]):
         stale = self.stale_reason()
         if stale is None:
             return True
+        from .modals import ConfirmModal
+
         return bool(
             await self.app.push_screen_wait(
                 ConfirmModal(
@@ -671,6 +672,8 @@ class DeskScreen(Screen[None]):
             self.notify("That position is already gone", severity="warning")
             return
         market = self.service.markets.get(position.market)
+        from .modals import CloseModal, CloseTarget
+
         target = CloseTarget(
             position_id=position.id,
             market=position.market,
@@ -716,6 +719,8 @@ class DeskScreen(Screen[None]):
         lines += [f"  {p.market} {p.direction.value} {p.size}" for p in positions[:8]]
         if len(positions) > 8:
             lines.append(f"  ... and {len(positions) - 8} more")
+        from .modals import CloseAllModal
+
         if not await self.app.push_screen_wait(CloseAllModal(lines)):
             return
         failures = await self.service.close_all_positions()
@@ -750,6 +755,8 @@ class DeskScreen(Screen[None]):
             f"Trigger  {order.activation_price if order.activation_price is not None else '-'}",
             f"Amount   {order.amount}  (filled {order.filled})",
         ]
+        from .modals import ConfirmModal
+
         if not await self.app.push_screen_wait(
             ConfirmModal(
                 f"Cancel order #{order.id}", lines, confirm="cancel the order", id="cancel-modal"
@@ -778,6 +785,8 @@ class DeskScreen(Screen[None]):
     @work(group="settings", exit_on_error=False)
     async def _leverage_flow(self) -> None:
         from tui.service import CommandError
+
+        from .modals import LeverageModal
 
         product = self.leverage_product()
         allowed = leverages_for(product)
@@ -813,6 +822,8 @@ class DeskScreen(Screen[None]):
             else "Off: one net position per market.",
             "The exchange refuses the change while positions or orders are open.",
         ]
+        from .modals import ConfirmModal
+
         if not await self.app.push_screen_wait(
             ConfirmModal(
                 f"Turn hedge mode {word}",
@@ -838,6 +849,8 @@ class DeskScreen(Screen[None]):
     # ------------------------------------------------------------------ other screens
 
     def action_history(self) -> None:
+        from .history import HistoryScreen
+
         position = self.selected_position()
         self.app.push_screen(
             HistoryScreen(
@@ -846,6 +859,8 @@ class DeskScreen(Screen[None]):
         )
 
     def action_help(self) -> None:
+        from .help import HelpScreen
+
         rows = self._help_rows() if self._help_rows else []
         self.app.push_screen(HelpScreen(rows))
 
