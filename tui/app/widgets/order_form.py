@@ -20,7 +20,7 @@ from textual.compose import compose
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.domain.models import OrderRequest, OrderType, Product
 from tui.domain.validation import OrderForm as FormData
@@ -31,6 +31,7 @@ from ..paths import ENTRY_STYLESHEETS, add_stylesheets, css_paths
 
 if TYPE_CHECKING:
     from textual.widget import AwaitMount
+    from textual.widgets import TabbedContent
 
     from tui.service import TradingService
 
@@ -460,6 +461,10 @@ class OrderEntry(Vertical):
     def compose(self) -> ComposeResult:
         if not self._building:  # see build()
             return
+        # The tabs' modules are imported when the entry builds (just after the desk's first
+        # frame), not with the desk (bench: cold_start).
+        from textual.widgets import TabbedContent, TabPane
+
         initial = "tab-futures" if self._product is Product.FUTURES else "tab-margin"
         with TabbedContent(id="product-tabs", initial=initial):
             with TabPane("Margin", id="tab-margin"):
@@ -483,6 +488,8 @@ class OrderEntry(Vertical):
         return mounting
 
     async def _built(self, mounting: AwaitMount) -> None:
+        from textual.widgets import Tabs
+
         await mounting
         for tabs in self.query(Tabs):  # m / f switch tabs: keep the strip out of the tab cycle
             tabs.can_focus = False
@@ -494,6 +501,8 @@ class OrderEntry(Vertical):
             return self.build()
         if self._futures_mounting:
             return None
+        from textual.widgets import TabPane
+
         pane = self.query_one("#tab-futures", TabPane)
         if not pane.is_attached:  # the app is exiting
             return None
@@ -502,8 +511,7 @@ class OrderEntry(Vertical):
         self._futures.block_reason = self._margin.block_reason
         return pane.mount(self._futures)
 
-    @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-futures":
             self._product = Product.FUTURES
             self.mount_futures()
@@ -527,6 +535,8 @@ class OrderEntry(Vertical):
             return
         if product is Product.FUTURES:
             self.mount_futures()
+        from textual.widgets import TabbedContent
+
         tabs = self.query_one("#product-tabs", TabbedContent)
         tabs.active = "tab-futures" if product is Product.FUTURES else "tab-margin"
 
