@@ -213,9 +213,10 @@ async def test_a_dialog_brings_its_own_stylesheet() -> None:
 
 
 def test_dialogs_and_screens_are_imported_just_after_the_first_frame(tmp_path: Path) -> None:
-    """The desk's first frame goes without the dialogs' and other screens' modules, and the
-    order entry's tabs (cold start); they are imported just after it, so no key waits for an
-    import. A fresh interpreter: this test process has imported them long ago."""
+    """The desk's first frame goes without the dialogs' and other screens' modules, the order
+    entry's tabs and the service's event classes (cold start); they are imported just after it,
+    so no key or event waits for an import. A fresh interpreter: this test process has imported
+    them long ago."""
     import subprocess
     import sys
 
@@ -224,6 +225,7 @@ import asyncio, socket, sys
 from pathlib import Path
 LAZY = [f"tui.app.screens.{{name}}" for name in ("modals", "help", "history", "error")]
 LAZY.append("textual.widgets._tabbed_content")  # the order entry's tabs: built after it too
+LAZY.append("tui.service._events")  # the service's event classes: its first event is after it
 from tui.app.main_app import CollateralApp
 from tui.service import TradingService
 assert not [m for m in LAZY if m in sys.modules], "imported with the app"
@@ -255,5 +257,6 @@ print("ok")
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]

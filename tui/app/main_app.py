@@ -105,14 +105,19 @@ class CollateralApp(App[None]):
         # The stylesheets the first frame went without (paths.py): read now, so that neither
         # the order entry nor the first dialog or screen has to.
         add_stylesheets(self, later_css_paths())
+        self._preload()
         self.start_service()
-        self._preload_screens()
 
     @work(thread=True, group="preload", exit_on_error=False)
-    def _preload_screens(self) -> None:
-        """Import the dialogs and other screens, which the first frame went without (bench:
-        cold_start), so that no key waits for them (their modules import them where shown)."""
+    def _preload(self) -> None:
+        """Load what the first frame went without (bench: cold_start), so that no key and no
+        service event waits for it: the dialogs and other screens (imported where shown), the
+        service's event classes (loaded on first use, see tui.service.events)."""
+        from tui.service import events
+
         from .screens import error, help, history, modals  # noqa: F401
+
+        events.Event  # noqa: B018 - loads the event classes
 
     @work(group="service-start", exclusive=True, exit_on_error=False)
     async def start_service(self) -> None:

@@ -41,7 +41,7 @@ from ..widgets.positions import OrdersTable, PositionsTable, order_cells, positi
 from ..widgets.status import STALE_AFTER, StatusBar, StreamView
 from ..widgets.tables import Cell
 # The dialogs and other screens are imported where they are shown: the first frame goes without
-# them (bench: cold_start); the app imports them just after it (CollateralApp._preload_screens).
+# them (bench: cold_start); the app imports them just after it (CollateralApp._preload).
 
 if TYPE_CHECKING:
     from tui.service import TradingService
