@@ -112,7 +112,9 @@ class CollateralApp(App[None]):
     def _preload(self) -> None:
         """Load what the first frame went without (bench: cold_start), so that no key and no
         service event waits for it: the dialogs and other screens (imported where shown), the
-        service's event classes (loaded on first use, see tui.service.events)."""
+        service's event classes (loaded on first use, see tui.service.events), the order forms'
+        validation."""
+        import tui.domain.validation  # noqa: F401
         from tui.service import events
 
         from .screens import error, help, history, modals  # noqa: F401

@@ -23,8 +23,6 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.domain.models import OrderRequest, OrderType, Product
-from tui.domain.validation import OrderForm as FormData
-from tui.domain.validation import RiskPreview, validate_order_form
 
 from ..formatting import money, percent
 from ..paths import ENTRY_STYLESHEETS, add_stylesheets, css_paths
@@ -33,6 +31,8 @@ if TYPE_CHECKING:
     from textual.widget import AwaitMount
     from textual.widgets import TabbedContent
 
+    from tui.domain.validation import OrderForm as FormData
+    from tui.domain.validation import RiskPreview
     from tui.service import TradingService
 
 TYPE_OPTIONS: list[tuple[str, OrderType]] = [
@@ -260,6 +260,10 @@ class OrderForm(Vertical):
         return value if isinstance(value, OrderType) else OrderType.LIMIT
 
     def form_data(self) -> FormData:
+        # tui.domain.validation is imported where used: the desk's first frame has no form
+        # (bench: cold_start); it is loaded when the forms are built, just after it.
+        from tui.domain.validation import OrderForm as FormData
+
         market = self.query_one("#market", Select).value
         side = self.query_one("#side", Select).value
         ps = self.query_one("#position_side", Select).value if self.hedged else None
@@ -282,6 +286,8 @@ class OrderForm(Vertical):
             self.errors = {"market": "Pick a market" if self._markets_key else "No markets yet"}
             self.request = None
         else:
+            from tui.domain.validation import validate_order_form
+
             result = validate_order_form(
                 data,
                 market=market,
