@@ -227,3 +227,28 @@ def test_nonce_file_per_endpoint_and_key_never_named_by_the_key() -> None:
     assert nonce_path(other) != path
     embedded = Target("http://127.0.0.1:1", "ws://127.0.0.1:1/ws", "demo", "s", False, True)
     assert nonce_path(embedded) is None  # a new demo key every run
+
+
+def test_startup_gc_ends_frozen_and_enabled_once() -> None:
+    """run_desk keeps the garbage collector off from its imports to the desk's first frame,
+    then _end_startup_gc freezes what was built and turns it back on (and does nothing more
+    when called again, as the launcher's ``finally`` does)."""
+    import gc
+
+    from tui.__main__ import _end_startup_gc
+
+    was_enabled = gc.isenabled()
+    frozen_before = gc.get_freeze_count()
+    gc.disable()
+    try:
+        _end_startup_gc()
+        assert gc.isenabled()
+        frozen = gc.get_freeze_count()
+        assert frozen > frozen_before
+        _end_startup_gc()
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+        if not was_enabled:
+            gc.disable()

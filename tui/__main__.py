@@ -441,9 +441,11 @@ def run_desk(argv: Sequence[str]) -> int:
     import gc
 
     # Start-up imports ~150k objects that live as long as the process (Textual, Rich, our
-    # modules): the cyclic garbage collector's passes over them, a full one among them, cost
-    # ~50 ms before the desk's first frame (bench: cold_start). So it is off while they are
-    # imported, and then they are frozen out of its sight (gc.freeze: never scanned again).
+    # modules), and building the desk's first frame (its stylesheet, widgets and styles) makes
+    # more: the cyclic garbage collector's passes over them, a full one among them, cost ~50 ms
+    # before the desk's first frame (bench: cold_start), ~10 ms of it while the app builds the
+    # frame. So it is off until the first frame is painted, and then all of it is frozen out of
+    # its sight (gc.freeze: never scanned again). See _end_startup_gc.
     gc.disable()
     handle: SandboxProcess | None = None
     try:
@@ -461,21 +463,38 @@ def run_desk(argv: Sequence[str]) -> int:
         if handle is not None:
             handle.stop()
         raise
-    gc.freeze()
-    gc.enable()
     try:
         endpoint_ready = None
         if handle is not None:
             endpoint_ready = _ready_for_the_desk(handle)
         else:
+            gc.enable()  # the probe waits on the network: no start-up work to shield
             probe(target, config)
+            gc.disable()
         service = build_service(target, config)
-        app = CollateralApp(service, keymap=dict(config.keymap), endpoint_ready=endpoint_ready)
+        app = CollateralApp(
+            service,
+            keymap=dict(config.keymap),
+            endpoint_ready=endpoint_ready,
+            on_first_frame=_end_startup_gc,
+        )
         app.run()
         return int(app.return_code or 0)
     finally:
+        _end_startup_gc()  # no first frame (a start failure): the collector is on again
         if handle is not None:
             handle.stop()
+
+
+def _end_startup_gc() -> None:
+    """The start-up is over (the desk's first frame is painted): what it built lives as long as
+    the desk, so it is frozen out of the garbage collector's scans, which are turned back on
+    (see run_desk). Idempotent."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def _ready_for_the_desk(handle: SandboxProcess):  # type: ignore[no-untyped-def]

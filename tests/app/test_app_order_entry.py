@@ -213,6 +213,10 @@ async def test_a_form_asked_for_before_it_is_built_is_built_shown_and_focused(
         assert host.query_one("#product-tabs", TabbedContent).active == f"tab-{product.value}"
         await pilot.press("1", "2")
         assert host.query_one(f"#{form_id} #amount", Input).value == "12"
+        # styled by entry.tcss, which the host's CSS_PATH (the desk's first frame) leaves out:
+        # the entry reads it when it builds
+        label = host.query_one(f"#{form_id} .field-label", Label)
+        assert label.size.width == 10
 
 
 async def test_keys_typed_in_one_burst_follow_the_focus(app: CollateralApp) -> None:

@@ -15,9 +15,8 @@ from textual.binding import Binding
 from . import messages as msg
 from .bindings import APP_BINDINGS, help_rows
 from .commands import DeskCommands
-from .paths import css_paths
+from .paths import add_stylesheets, css_paths, later_css_paths
 from .screens.desk import DeskScreen
-from .screens.error import StartErrorScreen
 
 if TYPE_CHECKING:
     from tui.service import TradingService
@@ -45,7 +44,9 @@ class CollateralApp(App[None]):
     ``clock`` (a callable returning the text of the status-line clock) and ``show_ages``
     exist so tests and snapshots can be deterministic. ``endpoint_ready``, if given, is awaited
     before the service starts (the launcher's embedded sandbox may still be starting; a
-    ``CommandError`` from it is a start failure).
+    ``CommandError`` from it is a start failure). ``on_first_frame``, if given, is called once,
+    just after the desk's first frame is painted (the launcher turns the garbage collector back
+    on there).
     """
 
     TITLE = "collateral-tui"
@@ -62,6 +63,7 @@ class CollateralApp(App[None]):
         show_ages: bool = True,
         theme: str | None = None,
         endpoint_ready: Callable[[], Awaitable[None]] | None = None,
+        on_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.service = service
@@ -70,6 +72,7 @@ class CollateralApp(App[None]):
         self._show_ages = show_ages
         self._initial_theme = theme
         self._endpoint_ready = endpoint_ready
+        self._on_first_frame = on_first_frame
         self.bridge = msg.ServiceBridge(service.subscribe)
         self.desk: DeskScreen | None = None
         self.start_error: str | None = None
@@ -94,9 +97,29 @@ class CollateralApp(App[None]):
         self.desk.call_after_refresh(self._after_first_frame)
 
     def _after_first_frame(self) -> None:
+        if self._on_first_frame is not None:
+            on_first_frame, self._on_first_frame = self._on_first_frame, None
+            on_first_frame()
         if self._bench_fd is not None:
             self._bench_mark(b"frame\n")
+        # The stylesheets the first frame went without (paths.py): read now, so that neither
+        # the order entry nor the first dialog or screen has to.
+        add_stylesheets(self, later_css_paths())
+        self._preload()
         self.start_service()
+
+    @work(thread=True, group="preload", exit_on_error=False)
+    def _preload(self) -> None:
+        """Load what the first frame went without (bench: cold_start), so that no key and no
+        service event waits for it: the dialogs and other screens (imported where shown), the
+        service's event classes (loaded on first use, see tui.service.events), the order forms'
+        validation."""
+        import tui.domain.validation  # noqa: F401
+        from tui.service import events
+
+        from .screens import error, help, history, modals  # noqa: F401
+
+        events.Event  # noqa: B018 - loads the event classes
 
     @work(group="service-start", exclusive=True, exit_on_error=False)
     async def start_service(self) -> None:
@@ -126,6 +149,8 @@ class CollateralApp(App[None]):
             self.exit()
 
     def on_service_start_failed(self, message: msg.ServiceStartFailed) -> None:
+        from .screens.error import StartErrorScreen
+
         self.start_error = message.message
         self.notify(message.message, title="Cannot start", severity="error", timeout=15)
         self.push_screen(StartErrorScreen(message.message), callback=self._after_start_error)

@@ -48,7 +48,6 @@ import dataclasses
 import os
 import re
 import stat
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -215,6 +214,8 @@ def _read(file: Path, explicit: bool) -> tuple[dict[str, Any] | None, int]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{file} is not UTF-8 text") from None
+    import tomllib  # here: without a config file (the default) the desk never needs it
+
     try:
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:

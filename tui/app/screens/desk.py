@@ -43,9 +43,8 @@ from ..widgets.order_form import OrderEntry, OrderForm
 from ..widgets.positions import OrdersTable, PositionsTable, order_cells, position_cells
 from ..widgets.status import StatusBar, StreamView
 from ..widgets.tables import Cell
-from .help import HelpScreen
-from .history import HistoryScreen
-from .modals import CloseAllModal, CloseModal, CloseTarget, ConfirmModal, LeverageModal
+# The dialogs and other screens are imported where they are shown: the first frame goes without
+# them (bench: cold_start); the app imports them just after it (CollateralApp._preload).
 
 if TYPE_CHECKING:
     from tui.service import TradingService
@@ -674,6 +673,8 @@ class DeskScreen(Screen[None]):
         stale = self.stale_reason()
         if stale is None:
             return True
+        from .modals import ConfirmModal
+
         return bool(
             await self.app.push_screen_wait(
                 ConfirmModal(
@@ -717,6 +718,8 @@ class DeskScreen(Screen[None]):
             self.notify("That position is already gone", severity="warning")
             return
         market = self.service.markets.get(position.market)
+        from .modals import CloseModal, CloseTarget
+
         target = CloseTarget(
             position_id=position.id,
             market=position.market,
@@ -762,6 +765,8 @@ class DeskScreen(Screen[None]):
         lines += [f"  {p.market} {p.direction.value} {p.size}" for p in positions[:8]]
         if len(positions) > 8:
             lines.append(f"  ... and {len(positions) - 8} more")
+        from .modals import CloseAllModal
+
         if not await self.app.push_screen_wait(CloseAllModal(lines)):
             return
         failures = await self.service.close_all_positions()
@@ -796,6 +801,8 @@ class DeskScreen(Screen[None]):
             f"Trigger  {order.activation_price if order.activation_price is not None else '-'}",
             f"Amount   {order.amount}  (filled {order.filled})",
         ]
+        from .modals import ConfirmModal
+
         if not await self.app.push_screen_wait(
             ConfirmModal(
                 f"Cancel order #{order.id}", lines, confirm="cancel the order", id="cancel-modal"
@@ -824,6 +831,8 @@ class DeskScreen(Screen[None]):
     @work(group="settings", exit_on_error=False)
     async def _leverage_flow(self) -> None:
         from tui.service import CommandError
+
+        from .modals import LeverageModal
 
         product = self.leverage_product()
         allowed = leverages_for(product)
@@ -859,6 +868,8 @@ class DeskScreen(Screen[None]):
             else "Off: one net position per market.",
             "The exchange refuses the change while positions or orders are open.",
         ]
+        from .modals import ConfirmModal
+
         if not await self.app.push_screen_wait(
             ConfirmModal(
                 f"Turn hedge mode {word}",
@@ -884,6 +895,8 @@ class DeskScreen(Screen[None]):
     # ------------------------------------------------------------------ other screens
 
     def action_history(self) -> None:
+        from .history import HistoryScreen
+
         position = self.selected_position()
         self.app.push_screen(
             HistoryScreen(
@@ -892,6 +905,8 @@ class DeskScreen(Screen[None]):
         )
 
     def action_help(self) -> None:
+        from .help import HelpScreen
+
         rows = self._help_rows() if self._help_rows else []
         self.app.push_screen(HelpScreen(rows))
 

@@ -17,6 +17,7 @@ from tui.domain.models import FundingPayment, PositionEvent
 from tui.domain.risk import fmt
 
 from ..formatting import DASH, signed
+from ..paths import SCREEN_STYLESHEETS, css_paths
 
 if TYPE_CHECKING:
     from tui.service import TradingService
@@ -33,6 +34,8 @@ def when(ts: Decimal | None, show: bool = True) -> str:
 
 
 class HistoryScreen(Screen[None]):
+    CSS_PATH = css_paths(SCREEN_STYLESHEETS)
+
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="history.close"),
         Binding("r", "reload", "Reload", id="history.reload"),

@@ -23,17 +23,19 @@ from textual.compose import compose
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.domain.models import OrderRequest, OrderType, Product
-from tui.domain.validation import OrderForm as FormData
-from tui.domain.validation import RiskPreview, validate_order_form
 
 from ..formatting import money, percent
+from ..paths import ENTRY_STYLESHEETS, add_stylesheets, css_paths
 
 if TYPE_CHECKING:
     from textual.widget import AwaitMount
+    from textual.widgets import TabbedContent
 
+    from tui.domain.validation import OrderForm as FormData
+    from tui.domain.validation import RiskPreview
     from tui.service import TradingService
 
 TYPE_OPTIONS: list[tuple[str, OrderType]] = [
@@ -296,6 +298,10 @@ class OrderForm(Vertical):
         return value if isinstance(value, OrderType) else OrderType.LIMIT
 
     def form_data(self) -> FormData:
+        # tui.domain.validation is imported where used: the desk's first frame has no form
+        # (bench: cold_start); it is loaded when the forms are built, just after it.
+        from tui.domain.validation import OrderForm as FormData
+
         market = self.query_one("#market", Select).value
         side = self.query_one("#side", Select).value
         ps = self.query_one("#position_side", Select).value if self.hedged else None
@@ -318,6 +324,8 @@ class OrderForm(Vertical):
             self.errors = {"market": "Pick a market" if self._markets_key else "No markets yet"}
             self.request = None
         else:
+            from tui.domain.validation import validate_order_form
+
             result = validate_order_form(
                 data,
                 market=market,
@@ -507,6 +515,10 @@ class OrderEntry(Vertical):
     def compose(self) -> ComposeResult:
         if not self._building:  # see build()
             return
+        # The tabs' modules are imported when the entry builds (just after the desk's first
+        # frame), not with the desk (bench: cold_start).
+        from textual.widgets import TabbedContent, TabPane
+
         initial = "tab-futures" if self._product is Product.FUTURES else "tab-margin"
         with TabbedContent(id="product-tabs", initial=initial):
             with TabPane("Margin", id="tab-margin"):
@@ -521,6 +533,7 @@ class OrderEntry(Vertical):
         if self._building or not self.is_attached:
             return None
         self._building = True
+        add_stylesheets(self.app, css_paths(ENTRY_STYLESHEETS))  # read once, before the mount
         if self._product is Product.FUTURES:
             self._futures_mounting = True
             self._futures.block_reason = self._margin.block_reason
@@ -529,6 +542,8 @@ class OrderEntry(Vertical):
         return mounting
 
     async def _built(self, mounting: AwaitMount) -> None:
+        from textual.widgets import Tabs
+
         await mounting
         for tabs in self.query(Tabs):  # m / f switch tabs: keep the strip out of the tab cycle
             tabs.can_focus = False
@@ -540,6 +555,8 @@ class OrderEntry(Vertical):
             return self.build()
         if self._futures_mounting:
             return None
+        from textual.widgets import TabPane
+
         pane = self.query_one("#tab-futures", TabPane)
         if not pane.is_attached:  # the app is exiting
             return None
@@ -548,8 +565,7 @@ class OrderEntry(Vertical):
         self._futures.block_reason = self._margin.block_reason
         return pane.mount(self._futures)
 
-    @on(TabbedContent.TabActivated)
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-futures":
             self._product = Product.FUTURES
             self.mount_futures()
@@ -573,6 +589,8 @@ class OrderEntry(Vertical):
             return
         if product is Product.FUTURES:
             self.mount_futures()
+        from textual.widgets import TabbedContent
+
         tabs = self.query_one("#product-tabs", TabbedContent)
         tabs.active = "tab-futures" if product is Product.FUTURES else "tab-margin"
 
