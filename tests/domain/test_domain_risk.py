@@ -85,10 +85,14 @@ def test_unrealized_pnl_is_exact(direction, size, entry, mark):
 
 @PROPS
 @given(sizes, prices, prices)
+@example(D("248690.87698033"), D("4021056.22909158"), D("1E-8"))  # 29 digits
 def test_unrealized_pnl_long_and_short_mirror_and_sign(size, entry, mark):
     long = risk.unrealized_pnl(Direction.LONG, size, entry, mark)
     short = risk.unrealized_pnl(Direction.SHORT, size, entry, mark)
-    assert long == -short
+    # copy_negate, not unary minus: minus rounds to the 28-digit context, and an exact PnL
+    # (risk computes it in a wide context) can have more digits (size 248690.87698033, entry
+    # 4021056.22909158, mark 1E-8: 29)
+    assert long == short.copy_negate()
     assert (long > 0) == (mark > entry)
     assert (short > 0) == (mark < entry)
     # The stream reports shorts with a negative amount: the sign of size never matters.
@@ -100,11 +104,14 @@ def test_unrealized_pnl_long_and_short_mirror_and_sign(size, entry, mark):
 
 @PROPS
 @given(sizes, prices, leverages)
+@example(D("999999.99999997"), D("1000000.00000004"), 1)  # a 29-digit product
 def test_required_margin_is_notional_over_leverage(size, price, leverage):
     margin = risk.required_margin(size, price, leverage)
     exact = F(size) * F(price) / leverage
     assert close(margin, exact)
-    assert risk.notional(size, price) == size * price  # exact: a product of short decimals
+    with localcontext() as exact_product:  # a product of two 15-digit decimals: up to 30 digits
+        exact_product.prec = 40
+        assert risk.notional(size, price) == size * price
     assert risk.notional(-size, price) == risk.notional(size, price)
 
 
