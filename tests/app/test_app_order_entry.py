@@ -219,20 +219,28 @@ async def test_a_form_asked_for_before_it_is_built_is_built_shown_and_focused(
         assert label.size.width == 10
 
 
+async def burst_into_amount(pilot: Pilot[Any], text: str) -> None:
+    """Open the order form (focus on the amount field) and deliver ``text`` as a terminal does
+    fast typing or a paste: every key at once, no waits (tab and enter as their keys)."""
+    from textual import events
+
+    app = pilot.app
+    await pilot.press("o")
+    await pilot.pause()
+    assert isinstance(app.focused, Input) and app.focused.id == "amount"
+    driver = app._driver
+    assert driver is not None
+    names = {"\t": "tab", "\r": "enter"}
+    for char in text:
+        driver.send_message(events.Key(names.get(char, char), char))
+
+
 async def test_keys_typed_in_one_burst_follow_the_focus(app: CollateralApp) -> None:
     """A terminal delivers fast typing (or a pasted sequence) as one burst of keys: a tab in the
     middle must move the rest to the next field, not leave it in the one being left."""
-    from textual import events
-
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        await pilot.press("o")
-        await pilot.pause()
-        assert isinstance(app.focused, Input) and app.focused.id == "amount"
-        driver = app._driver
-        assert driver is not None
-        for key, char in [(c, c) for c in "0.001"] + [("tab", "\t")] + [(c, c) for c in "30000"]:
-            driver.send_message(events.Key(key if key == "tab" else char, char))  # no waits
+        await burst_into_amount(pilot, "0.001\t30000")
         await pilot.pause(0.2)
         form = app.screen.query_one("#form-margin", OrderForm)
         assert form.query_one("#amount", Input).value == "0.001"
@@ -291,19 +299,9 @@ async def test_enter_at_the_end_of_a_burst_sends_what_was_typed(
     """Enter is handled in the field's own queue, behind the keys typed before it: a burst
     ``0.001<tab>30000<enter>`` places amount 0.001 at price 30000 (a binding checked as the key
     arrives would submit before the field had the digits)."""
-    from textual import events
-
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        await pilot.press("o")
-        await pilot.pause()
-        assert isinstance(app.focused, Input) and app.focused.id == "amount"
-        driver = app._driver
-        assert driver is not None
-        keys = [(c, c) for c in "0.001"] + [("tab", "\t")] + [(c, c) for c in "30000"]
-        keys.append(("enter", "\r"))
-        for key, char in keys:
-            driver.send_message(events.Key(key, char))  # no waits
+        await burst_into_amount(pilot, "0.001\t30000\r")
         await wait_for(pilot, lambda: len(sandbox.engine.orders) == 1, "order placed")
         (order,) = sandbox.engine.orders.values()
         assert (order.market, order.amount, order.price) == (

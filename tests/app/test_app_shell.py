@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -212,14 +213,13 @@ async def test_a_dialog_brings_its_own_stylesheet() -> None:
         assert dialog.region.x == (120 - 76) // 2
 
 
-def test_dialogs_and_screens_are_imported_just_after_the_first_frame(tmp_path: Path) -> None:
+def test_dialogs_and_screens_are_imported_just_after_the_first_frame(
+    tmp_path: Path, fresh_python: Callable[[str], str]
+) -> None:
     """The desk's first frame goes without the dialogs' and other screens' modules, the order
     entry's tabs and the service's event classes (cold start); they are imported just after it,
     so no key or event waits for an import. A fresh interpreter: this test process has imported
     them long ago."""
-    import subprocess
-    import sys
-
     code = f"""
 import asyncio, socket, sys
 from pathlib import Path
@@ -250,14 +250,4 @@ assert seen == [[False] * len(LAZY)], seen
 assert all(m in sys.modules for m in LAZY), [m for m in LAZY if m not in sys.modules]
 print("ok")
 """
-    root = Path(paths.__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
+    assert fresh_python(code).endswith("ok")

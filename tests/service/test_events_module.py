@@ -3,8 +3,7 @@ classes however they are reached, and nothing but them."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,7 +32,9 @@ def test_names_that_are_not_event_classes_are_not_there() -> None:
             getattr(events, name)
 
 
-def test_the_service_is_built_without_loading_them(tmp_path: Path) -> None:
+def test_the_service_is_built_without_loading_them(
+    tmp_path: Path, fresh_python: Callable[[str, float], str]
+) -> None:
     code = """
 import sys
 from tui.service import Thresholds, TradingService, events
@@ -48,14 +49,4 @@ assert "tui.service._events" in sys.modules
 assert isinstance(seen[0], events.Event) and seen[0].message == "hello"
 print("ok")
 """
-    root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-3000:]
+    assert fresh_python(code, 60) == "ok"
