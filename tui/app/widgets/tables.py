@@ -158,7 +158,6 @@ class KeyedTable(DataTable[LineCell]):
         # (cell, row index, column index, width): see _body_line
         self._cell_segments: dict[tuple[object, ...], dict[tuple[object, ...], Any]] = {}
         self._cell_segment_count = 0
-        self._cell_metas: dict[tuple[int, int], Style] = {}
         # rich_style and background_colors, with the styles they were computed from
         self._styles_cached: dict[str, tuple[list[tuple[object, int]], Any]] = {}
 
@@ -616,11 +615,11 @@ class KeyedTable(DataTable[LineCell]):
                 if width <= 2 * padding:
                     return None
                 segments = cache[key] = self._body_cell(
-                    cell, row_index, column_index, width, state
+                    cell, row_index, column_index, width, state, cache
                 )
                 self._count_cell_segments()
             add(segments)
-        fill_key = (None, row_index, frame.remaining)
+        fill_key = ("fill", row_index, frame.remaining)
         fill = cache.get(fill_key)
         if fill is None:
             # DataTable's extend style: the row's style and the cursor/hover component style
@@ -640,12 +639,44 @@ class KeyedTable(DataTable[LineCell]):
         column_index: int,
         width: int,
         state: tuple[Style, Style, Style, int],
+        cache: dict[tuple[object, ...], Any],
     ) -> tuple[Segment, ...]:
         """What ``_render_cell`` renders for a LineCell body cell (the same styles, from the
         same ``_cell_styles``), its segments of equal style joined as ``Strip.simplify`` joins
-        them: an unstyled cell's padding and text are one segment."""
-        base_style, component_style, post_style, pad = state
-        styles = self._cell_styles.get((base_style, component_style, post_style, cell.style))
+        them: an unstyled cell's padding and text are one segment. The final styles of a
+        cell's text and padding (its tone in its place, in ``state``) are kept in ``cache``."""
+        pad = state[3]
+        text = cell.line(width - 2 * pad)
+        styles_key = ("styles", cell.style, row_index, column_index)
+        final = cache.get(styles_key)
+        if final is None:
+            final = cache[styles_key] = self._body_cell_styles(
+                cell.style, row_index, column_index, state
+            )
+            self._count_cell_segments()
+        text_style, blank_style, joined = final
+        if not pad:
+            return (Segment(text, text_style),)
+        blank = " " * pad
+        if joined:
+            return (Segment(blank + text + blank, blank_style),)
+        return (
+            Segment(blank, blank_style),
+            Segment(text, text_style),
+            Segment(blank, blank_style),
+        )
+
+    def _body_cell_styles(
+        self,
+        own: Style | None,
+        row_index: int,
+        column_index: int,
+        state: tuple[Style, Style, Style, int],
+    ) -> tuple[Style, Style, bool]:
+        """A body cell's text and padding styles (what ``_render_cell`` gives them), and
+        whether they are equal (then ``Strip.simplify`` joins the padding and the text)."""
+        base_style, component_style, post_style, _ = state
+        styles = self._cell_styles.get((base_style, component_style, post_style, own))
         if styles is None:
             pre = base_style + component_style
 
@@ -655,30 +686,14 @@ class KeyedTable(DataTable[LineCell]):
                     style = style + post_style if style else post_style
                 return style or _NULL_STYLE
 
-            styles = (styled(cell.style), styled(_NULL_STYLE))
+            styles = (styled(own), styled(_NULL_STYLE))
             if len(self._cell_styles) > 256:
                 self._cell_styles.clear()
-            self._cell_styles[(base_style, component_style, post_style, cell.style)] = styles
-        meta = self._cell_metas.get((row_index, column_index))
-        if meta is None:
-            if len(self._cell_metas) > _CELL_SEGMENTS_MAX:
-                self._cell_metas.clear()
-            meta = self._cell_metas[(row_index, column_index)] = Style.from_meta(
-                {"row": row_index, "column": column_index}
-            )
+            self._cell_styles[(base_style, component_style, post_style, own)] = styles
+        meta = Style.from_meta({"row": row_index, "column": column_index})
         text_style = styles[0] + meta
-        text = cell.line(width - 2 * pad)
-        if not pad:
-            return (Segment(text, text_style),)
         blank_style = styles[1] + meta
-        blank = " " * pad
-        if blank_style == text_style:
-            return (Segment(blank + text + blank, blank_style),)
-        return (
-            Segment(blank, blank_style),
-            Segment(text, text_style),
-            Segment(blank, blank_style),
-        )
+        return text_style, blank_style, text_style == blank_style
 
     def _count_cell_segments(self) -> None:
         # bounded: the cached cells keep replaced LineCells alive until dropped
