@@ -22,10 +22,9 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
 from textual.cache import LRUCache
 from textual.color import Color
-from textual.dom import DOMNode
-from textual._segment_tools import line_crop
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -511,7 +510,7 @@ class KeyedTable(DataTable[LineCell]):
         cached = self._styles_cached.get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
-        value = getattr(DOMNode, name).fget(self)
+        value = getattr(DataTable, name).fget(self)  # (DOMNode's, as DataTable resolves it)
         self._styles_cached[name] = (key, value)
         return value
 
