@@ -219,3 +219,170 @@ async def test_rows_given_as_functions_are_built_when_on_screen_and_paint_the_sa
         assert built == ["20", "27"]
         table.update_rows({"27": source("27")}, removed=["20"])
         assert table.row_count == 29 and table.cells("20") is None
+
+
+def _line_rows() -> dict[str, tuple[Cell, ...]]:
+    data = rows(12, bump={2, 3, 9}, tone="text-error!")
+    data["4"] = (Cell("a_very_long_market_name"), Cell(""), Cell("-1.5", "error"))
+    data["5"] = (Cell("日本語テキスト"), Cell("全角", "warning"), Cell("x日本"))
+    return data
+
+
+def _forget_lines(table: KeyedTable) -> None:
+    table._line_cache.clear()
+    table._row_render_cache.clear()
+    table._cell_render_cache.clear()
+
+
+async def test_fast_line_render_matches_datatable() -> None:
+    """KeyedTable._render_line builds a body line's Strip from each cell's joined segments:
+    every line (header included), scrolled to every x, in every cursor/hover/focus state, wide
+    and narrow (the table cropped or filled), with 0-2 cells of padding, must be exactly the
+    Strip DataTable._render_line gives, segment for segment (text, style and boundaries)."""
+    from textual.coordinate import Coordinate
+    from textual.widgets import DataTable
+
+    for size in ((20, 10), (50, 10)):
+        app = Host()
+        async with app.run_test(size=size) as pilot:
+            table = app.query_one(Table)
+            table.sync(_line_rows())
+            await pilot.pause()
+            checked = 0
+            warm: dict[object, object] = {}
+            for padding in (1, 0, 2):
+                table.cell_padding = padding
+                await pilot.pause()
+                width = table.size.width
+                table_width = sum(c.get_render_width(table) for c in table.columns.values())
+                for focused in (True, False):
+                    if focused:
+                        table.focus()
+                    else:
+                        app.set_focus(None)
+                    await pilot.pause()
+                    table._pseudo_class_state = table.get_pseudo_class_state()
+                    base = table.rich_style
+                    for show_cursor, hover_row, show_hover in (
+                        (True, -1, False),
+                        (True, 3, True),
+                        (True, 5, False),
+                        (False, 3, True),
+                    ):
+                        table.show_cursor = show_cursor
+                        table.hover_coordinate = Coordinate(hover_row, 0)
+                        table._show_hover_cursor = show_hover
+                        table.move_cursor(row=5 if hover_row == 3 else 3, animate=False)
+                        await pilot.pause()
+                        for x1 in range(max(table_width - width, 0) + 3):
+                            for y in range(table.row_count + 2):  # header, rows, past the end
+                                args = (y, x1, x1 + width, base)
+                                _forget_lines(table)
+                                table._cell_segments = warm  # kept over every state
+                                ours = table._render_line(*args)
+                                _forget_lines(table)
+                                table._cell_segments = {}
+                                cold = table._render_line(*args)
+                                _forget_lines(table)
+                                theirs = DataTable._render_line(table, *args)
+                                where = (size, padding, focused, show_cursor, hover_row, x1, y)
+                                assert list(ours) == list(theirs), where
+                                assert list(cold) == list(theirs), where
+                                assert ours.cell_length == theirs.cell_length == width
+                                checked += 1
+            assert checked >= 3 * 2 * 4 * 3 * (table.row_count + 2)
+            assert warm  # the fast path rendered (DataTable's fills no cell segments)
+
+
+async def test_fast_render_lines_match_datatable_scrolled() -> None:
+    """What the table paints (render_lines, with rich_style and the scroll read once per
+    frame) is what DataTable's render_line and _render_line paint, scrolled in x and y, and
+    after a changed row is repainted from the caches."""
+    from textual.widgets import DataTable
+
+    def datatable_lines(table: KeyedTable) -> list[object]:
+        ours = (KeyedTable.render_line, KeyedTable._render_line)
+        KeyedTable.render_line = DataTable.render_line  # type: ignore[method-assign]
+        KeyedTable._render_line = DataTable._render_line  # type: ignore[method-assign]
+        try:
+            _forget_lines(table)
+            table._styles_cache.clear()
+            strips = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+        finally:
+            KeyedTable.render_line, KeyedTable._render_line = ours  # type: ignore[method-assign]
+        _forget_lines(table)
+        table._styles_cache.clear()
+        return [list(s) for s in strips]
+
+    def our_lines(table: KeyedTable) -> list[object]:
+        strips = table.render_lines(Region(0, 0, table.size.width, table.size.height))
+        return [list(s) for s in strips]
+
+    app = Host()
+    async with app.run_test(size=(20, 8)) as pilot:
+        table = app.query_one(Table)
+        table.sync(_line_rows())
+        await pilot.pause()
+        checked = 0
+        for cursor_row in (0, 11):  # top, then scrolled down
+            table.move_cursor(row=cursor_row, animate=False)
+            await pilot.pause()
+            for scroll_x in (0, 1, 4, 7):
+                table.scroll_to(x=scroll_x, animate=False)
+                await pilot.pause()
+                assert table.scroll_offset.x == scroll_x
+                expected = datatable_lines(table)
+                assert our_lines(table) == expected, (cursor_row, scroll_x)
+                assert our_lines(table) == expected  # from the line caches
+                checked += 1
+        assert table.scroll_offset.y > 0
+        # a changed row repainted: its unchanged cells come from the cell cache
+        table.sync({**_line_rows(), "9": (Cell("row9"), Cell("999"), Cell("+0.1", "error"))})
+        await pilot.pause()
+        expected = datatable_lines(table)
+        assert our_lines(table) == expected
+        assert any("999" in "".join(seg.text for seg in line) for line in expected)  # type: ignore[attr-defined]
+        # a row removed above: the rows below move up (their cells' meta says which row)
+        table.update_rows({}, removed=["1"])
+        await pilot.pause()
+        table.move_cursor(row=4, animate=False)
+        await pilot.pause()
+        assert our_lines(table) == datatable_lines(table)
+        assert table._cell_segments  # the fast path rendered
+        assert checked == 8
+
+
+async def test_cached_rich_style_follows_every_style_change() -> None:
+    """KeyedTable keeps rich_style and background_colors until a style of the table or of an
+    ancestor changes: after each change (the screen's background, the table's colour, focus,
+    the theme) they must be what DOMNode computes from scratch."""
+    from textual.dom import DOMNode
+
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(Table)
+        table.sync(rows(3))
+        await pilot.pause()
+
+        def check() -> tuple[object, object]:
+            fresh = (DOMNode.rich_style.fget(table), DOMNode.background_colors.fget(table))  # type: ignore[attr-defined]
+            assert (table.rich_style, table.background_colors) == fresh
+            return fresh
+
+        seen = [check()]
+        app.screen.styles.background = "#102030"
+        await pilot.pause()
+        seen.append(check())
+        table.styles.color = "#ff8000"
+        await pilot.pause()
+        seen.append(check())
+        app.set_focus(None)
+        await pilot.pause()
+        check()
+        table.focus()
+        await pilot.pause()
+        check()
+        app.theme = "textual-light"
+        await pilot.pause()
+        seen.append(check())
+        assert len({repr(s) for s in seen}) == len(seen)  # each change changed something

@@ -22,7 +22,9 @@ from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual._segment_tools import line_crop
 from textual.cache import LRUCache
+from textual.color import Color
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -31,6 +33,30 @@ from textual.widgets.data_table import ColumnKey, RowDoesNotExist, RowKey
 
 
 _NULL_STYLE = Style.null()  # what Padding's default style "none" resolves to
+_CELL_SEGMENTS_MAX = 8192  # cached body cells (KeyedTable._body_line), all states together
+
+
+class _LineFrame(NamedTuple):
+    """What KeyedTable reads of itself to render a line, once per frame."""
+
+    width: int
+    scroll_x: int
+    scroll_y: int
+    fixed_height: int  # the lines that do not scroll (header, fixed rows)
+    base_style: Style  # rich_style
+    header: int  # the header's lines (0 if hidden)
+    body: bool  # body lines can take the fast path (row cursor, no fixed columns/labels/zebra)
+    columns: tuple[tuple[ColumnKey, int], ...]  # (key, render width) in order
+    remaining: int  # the fill after the last column
+    line_length: int  # a body line's cells before cropping: the columns and the fill
+    fixed_rows: int
+    cursor: Coordinate
+    hover: Coordinate
+    show_cursor: bool
+    show_hover: bool
+    css_fg: bool
+    css_bg: bool
+    padding: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +151,14 @@ class KeyedTable(DataTable[LineCell]):
         self._tone_styles: dict[str, Style] = {}
         self._cell_styles: dict[tuple[object, ...], tuple[Style, Style]] = {}
         self._frame_params: tuple[int, int, int, bool, bool, bool] | None = None
+        # what render_line and _render_line read of the widget, once per frame (_line_frame)
+        self._line_frame: _LineFrame | None = None
+        # the segments of a body cell, by (base, component, post style, padding), then by
+        # (cell, row index, column index, width): see _body_line
+        self._cell_segments: dict[tuple[object, ...], dict[tuple[object, ...], Any]] = {}
+        self._cell_segment_count = 0
+        # rich_style and background_colors, with the styles they were computed from
+        self._styles_cached: dict[str, tuple[list[tuple[object, int]], Any]] = {}
 
     def on_mount(self) -> None:
         for col in self.COLUMNS:
@@ -292,11 +326,13 @@ class KeyedTable(DataTable[LineCell]):
             # them for this render and repaints them once more in the next frame)
             self._build_rendered(crop)
         self._frame_params = None  # settings may have changed since the last frame
+        self._line_frame = None
         self._frame_params = self._read_frame_params()
         try:
             return super().render_lines(crop)
         finally:
             self._frame_params = None
+            self._line_frame = None
 
     def _render_line_in_row(
         self,
@@ -369,6 +405,301 @@ class KeyedTable(DataTable[LineCell]):
         row_pair: tuple[list[list[Segment]], list[list[Segment]]] = ([], scrollable_row)
         self._row_render_cache[cache_key] = row_pair
         return row_pair
+
+    def render_line(self, y: int) -> Strip:
+        """``DataTable.render_line`` with what it reads of the widget (size, scroll offset,
+        the fixed rows' height and ``rich_style``, which walks every ancestor's styles) read
+        once per frame (``_line_frame``) rather than once per line."""
+        frame = self._get_line_frame()
+        if y >= frame.fixed_height:
+            y += frame.scroll_y
+        return self._render_line(y, frame.scroll_x, frame.scroll_x + frame.width, frame.base_style)
+
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """``DataTable._render_line`` for our body lines: the same Strip, cached in the same
+        ``_line_cache`` under the same key, built without the intermediate lists and strips.
+
+        DataTable joins the row's cell segments, crops them (``line_crop``), makes a Strip,
+        fits it to the width (``adjust_cell_length``) and joins neighbours of equal style
+        (``simplify``), three Strips per line. Here the line is built from each cell's segments
+        already joined (cached per cell, see ``_body_line``): every segment of a cell carries
+        the cell's ``{"row", "column"}`` meta and the fill its ``out_of_bounds`` meta, so
+        segments of different cells never have equal styles and ``simplify`` can only ever join
+        segments within a cell. Cropping and fitting are done only when needed. Anything else
+        (header, fixed rows, labels, taller rows, other cursors, non-LineCell cells) goes to
+        DataTable. tests/app/test_keyed_table.py compares the two strip for strip.
+        """
+        frame = self._get_line_frame()
+        header = frame.header
+        if not frame.body or y < header:
+            return super()._render_line(y, x1, x2, base_style)
+        offsets = self._y_offsets
+        index = y - header
+        if index >= len(offsets):
+            return super()._render_line(y, x1, x2, base_style)
+        row_key, line_no = offsets[index]
+        width = frame.width
+        cache_key = (
+            y,
+            x1,
+            x2,
+            width,
+            frame.cursor,
+            frame.hover,
+            base_style,
+            "row",
+            frame.show_hover,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        line_cache = self._line_cache
+        strip = line_cache.get(cache_key)
+        if strip is not None:
+            return strip
+        row_index = self._row_locations.get(row_key)
+        segments = (
+            self._body_line(row_key, row_index, base_style, frame)
+            if line_no == 0 and row_index is not None and row_index >= frame.fixed_rows
+            else None
+        )
+        if segments is None:
+            return super()._render_line(y, x1, x2, base_style)
+        # line_crop(segments, x1, x2, width) as DataTable calls it: x2 >= width, so it only
+        # ever cuts the start, and at x1 = 0 it returns the segments as they are (the first
+        # is never empty)
+        length = frame.line_length
+        if x1:
+            segments = line_crop(segments, x1, x2, width)
+            length = max(0, length - x1)
+        # Strip.adjust_cell_length(width, base_style)
+        if length < width:
+            segments.append(Segment(" " * (width - length), base_style))
+        elif length > width:
+            fitted: list[Segment] = []
+            used = 0
+            for segment in segments:
+                cells = segment.cell_length
+                if used + cells < width:
+                    fitted.append(segment)
+                    used += cells
+                else:
+                    fitted.append(Segment(set_cell_size(segment.text, width - used), segment.style))
+                    break
+            segments = fitted
+        strip = Strip(segments, width)
+        line_cache[cache_key] = strip
+        return strip
+
+    @property
+    def rich_style(self) -> Style:
+        """``DOMNode.rich_style``, recomputed only when a style of the table or of one of its
+        ancestors changed (it walks them all: ~50 us, once per rendered line in DataTable)."""
+        return self._styles_dependent("rich_style")  # type: ignore[no-any-return]
+
+    @property
+    def background_colors(self) -> tuple[Color, Color]:
+        """``DOMNode.background_colors`` (read once per render), cached as ``rich_style``."""
+        return self._styles_dependent("background_colors")  # type: ignore[no-any-return]
+
+    def _styles_dependent(self, name: str) -> Any:
+        """A DOMNode property computed from the styles of this node and its ancestors, cached
+        under each of those nodes and its styles' update counter: every change to a style
+        rule (CSS applied, pseudo-class or theme change, inline styles, animation) goes
+        through ``set_rule``/``clear_rule``/``merge``/``reset``, which bump it."""
+        key = [(node, node.styles._cache_key) for node in self.ancestors_with_self]
+        cached = self._styles_cached.get(name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        value = getattr(DataTable, name).fget(self)  # (DOMNode's, as DataTable resolves it)
+        self._styles_cached[name] = (key, value)
+        return value
+
+    def _get_line_frame(self) -> _LineFrame:
+        frame = self._line_frame
+        if frame is None:
+            frame = self._read_line_frame()
+            if self._frame_params is not None:  # inside render_lines: kept for this frame
+                self._line_frame = frame
+        return frame
+
+    def _read_line_frame(self) -> _LineFrame:
+        """What rendering a line reads of the widget: nothing of it can change in the middle
+        of one ``render_lines`` call."""
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        get_key = self._row_locations.get_key
+        fixed_rows = self.fixed_rows
+        fixed_height = sum(self.get_row_height(get_key(index)) for index in range(fixed_rows))
+        show_header = self.show_header
+        if show_header:
+            fixed_height += self.get_row_height(self._header_row_key)
+        padding = self.cell_padding
+        # (Column.get_render_width, without reading cell_padding once per column)
+        columns = tuple(
+            (c.key, 2 * padding + (c.content_width if c.auto_width else c.width))
+            for c in self.ordered_columns
+        )
+        columns_width = sum(w for _, w in columns)
+        remaining = max(0, width - (columns_width + self._row_label_column_width))
+        return _LineFrame(
+            width=width,
+            scroll_x=scroll_x,
+            scroll_y=scroll_y,
+            fixed_height=fixed_height,
+            base_style=self.rich_style,
+            header=self.header_height if show_header else 0,
+            body=(
+                self.cursor_type == "row"
+                and not self.fixed_columns
+                and not self.zebra_stripes
+                and not (self._labelled_row_exists and self.show_row_labels)
+            ),
+            columns=columns,
+            remaining=remaining,
+            line_length=columns_width + remaining,
+            fixed_rows=fixed_rows,
+            cursor=self.cursor_coordinate,
+            hover=self.hover_coordinate,
+            show_cursor=self.show_cursor,
+            show_hover=self._show_hover_cursor,
+            css_fg=self.cursor_foreground_priority == "css",
+            css_bg=self.cursor_background_priority == "css",
+            padding=padding,
+        )
+
+    def _body_line(
+        self, row_key: RowKey, row_index: int, base_style: Style, frame: _LineFrame
+    ) -> list[Segment] | None:
+        """The segments of a one-line body row, each cell's neighbours of equal style joined
+        (what ``Strip.simplify`` does), and the fill to the widget's width; None if a cell is
+        not a LineCell (DataTable renders the line).
+
+        A cell's segments depend on the cell, its place (the meta), its width and the styles
+        (base, and the cursor/hover component and post styles, which cover the pseudo-class
+        state and the theme): they are cached under exactly that, the LineCell by identity
+        (a changed cell is a new LineCell), so a changed row re-renders only its changed cells.
+        """
+        if self.rows[row_key].height != 1:
+            return None
+        cursor = row_index == frame.cursor.row
+        hover = row_index == frame.hover.row
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            frame.show_cursor,
+            frame.show_hover,
+            frame.css_fg,
+            frame.css_bg,
+        )
+        padding = frame.padding
+        state = (base_style, component_style, post_style, padding)
+        cache = self._cell_segments.get(state)
+        if cache is None:
+            cache = self._cell_segments[state] = {}
+        data = self._data.get(row_key)
+        if data is None:
+            return None
+        line: list[Segment] = []
+        add = line.extend
+        for column_index, (column_key, width) in enumerate(frame.columns):
+            cell = data.get(column_key)
+            if not isinstance(cell, LineCell):  # (hashed by identity: LineCells only)
+                return None
+            key = (cell, row_index, column_index, width)
+            segments = cache.get(key)
+            if segments is None:
+                if width <= 2 * padding:
+                    return None
+                segments = cache[key] = self._body_cell(
+                    cell, row_index, column_index, width, state, cache
+                )
+                self._count_cell_segments()
+            add(segments)
+        fill_key = ("fill", row_index, frame.remaining)
+        fill = cache.get(fill_key)
+        if fill is None:
+            # DataTable's extend style: the row's style and the cursor/hover component style
+            # (the cell's, without the css-priority post style), and the out-of-bounds meta
+            meta = Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+            fill = cache[fill_key] = (
+                Segment(" " * frame.remaining, base_style + component_style + meta),
+            )
+            self._count_cell_segments()
+        add(fill)
+        return line
+
+    def _body_cell(
+        self,
+        cell: LineCell,
+        row_index: int,
+        column_index: int,
+        width: int,
+        state: tuple[Style, Style, Style, int],
+        cache: dict[tuple[object, ...], Any],
+    ) -> tuple[Segment, ...]:
+        """What ``_render_cell`` renders for a LineCell body cell (the same styles, from the
+        same ``_cell_styles``), its segments of equal style joined as ``Strip.simplify`` joins
+        them: an unstyled cell's padding and text are one segment. The final styles of a
+        cell's text and padding (its tone in its place, in ``state``) are kept in ``cache``."""
+        pad = state[3]
+        text = cell.line(width - 2 * pad)
+        styles_key = ("styles", cell.style, row_index, column_index)
+        final = cache.get(styles_key)
+        if final is None:
+            final = cache[styles_key] = self._body_cell_styles(
+                cell.style, row_index, column_index, state
+            )
+            self._count_cell_segments()
+        text_style, blank_style, joined = final
+        if not pad:
+            return (Segment(text, text_style),)
+        blank = " " * pad
+        if joined:
+            return (Segment(blank + text + blank, blank_style),)
+        return (
+            Segment(blank, blank_style),
+            Segment(text, text_style),
+            Segment(blank, blank_style),
+        )
+
+    def _body_cell_styles(
+        self,
+        own: Style | None,
+        row_index: int,
+        column_index: int,
+        state: tuple[Style, Style, Style, int],
+    ) -> tuple[Style, Style, bool]:
+        """A body cell's text and padding styles (what ``_render_cell`` gives them), and
+        whether they are equal (then ``Strip.simplify`` joins the padding and the text)."""
+        base_style, component_style, post_style, _ = state
+        styles = self._cell_styles.get((base_style, component_style, post_style, own))
+        if styles is None:
+            pre = base_style + component_style
+
+            def styled(own: Style | None) -> Style:
+                style = (pre + own) if pre else own
+                if post_style:
+                    style = style + post_style if style else post_style
+                return style or _NULL_STYLE
+
+            styles = (styled(own), styled(_NULL_STYLE))
+            if len(self._cell_styles) > 256:
+                self._cell_styles.clear()
+            self._cell_styles[(base_style, component_style, post_style, own)] = styles
+        meta = Style.from_meta({"row": row_index, "column": column_index})
+        text_style = styles[0] + meta
+        blank_style = styles[1] + meta
+        return text_style, blank_style, text_style == blank_style
+
+    def _count_cell_segments(self) -> None:
+        # bounded: the cached cells keep replaced LineCells alive until dropped
+        self._cell_segment_count += 1
+        if self._cell_segment_count > _CELL_SEGMENTS_MAX:
+            self._cell_segments.clear()
+            self._cell_segment_count = 0
 
     def _read_frame_params(self) -> tuple[int, int, int, bool, bool, bool]:
         return (
