@@ -58,10 +58,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_UP, Context, Decimal, localcontext
+from enum import Enum
+from typing import TypeVar
 
 from . import risk
 from .markets import ACCOUNT_LEVERAGES, MAINTENANCE_MARGIN_RATE, effective_leverage
 from .models import Direction, Market, OrderRequest, OrderType, PositionSide, Product, Side
+
+E = TypeVar("E", bound=Enum)
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -191,7 +195,7 @@ def parse_decimal(
     return value, None
 
 
-def _parse_choice(raw: object, enum_type: type, *, upper: bool) -> object | None:
+def _parse_choice(raw: object, enum_type: type[E], *, upper: bool) -> E | None:
     if isinstance(raw, enum_type):
         return raw
     if not isinstance(raw, str):
@@ -288,7 +292,7 @@ def validate_order_form(
     if "position_side" not in errors:
         if hedged:
             if parsed_ps in (PositionSide.LONG, PositionSide.SHORT):
-                position_side = parsed_ps  # type: ignore[assignment]
+                position_side = parsed_ps
             else:
                 errors["position_side"] = "Hedge mode: pick LONG or SHORT"
         elif parsed_ps in (PositionSide.LONG, PositionSide.SHORT):
