@@ -77,12 +77,10 @@ async def test_an_unknown_keymap_id_stops_the_app_from_starting(
         make_app(service, keymap={"close_position": "x"})
 
 
-def _help_table(app: CollateralApp) -> dict[str, tuple[str, str]]:
+def _help_table(app: CollateralApp) -> dict[str, list[str]]:
+    """Action id -> [key, description] of every row of the help screen, in order."""
     table = app.screen.query_one("#help-table", DataTable)
-    return {
-        str(row_key.value): tuple(str(cell) for cell in table.get_row(row_key))  # type: ignore[misc]
-        for row_key in table.rows
-    }
+    return {str(key.value): [str(cell) for cell in table.get_row(key)] for key in table.rows}
 
 
 def _palette_entries(app: CollateralApp) -> dict[str, str]:
