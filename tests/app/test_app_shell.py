@@ -1,4 +1,4 @@
-"""Startup, keys, help, palette, history, styles location."""
+"""Startup, keys, history, styles location (help, palette, keymap: test_actions.py)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App
-from textual.command import CommandPalette
 from textual.widgets import DataTable, Static
 
 from tui.app import paths
 from tui.app.main_app import CollateralApp
-from tui.app.screens.desk import DESK_BINDINGS
 from tui.app.screens.error import StartErrorScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.history import HistoryScreen
-from tui.app.screens.modals import CloseModal
 from tui.domain.models import Side
 
 from .conftest import make_app, make_service, open_position, ready, sandbox_config, settle, wait_for
@@ -103,48 +100,6 @@ async def test_focus_starts_on_positions_and_keys_move_between_panes(
         assert screen.entry.active_form.id == "form-futures"
         await pilot.press("m")
         assert screen.entry.active_form.id == "form-margin"
-
-
-async def test_help_lists_every_binding(app: CollateralApp, sandbox: Any) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), "help screen")
-        table = app.screen.query_one("#help-table", DataTable)
-        keys = {str(row_key.value) for row_key in table.rows}
-        assert {b.id for b in DESK_BINDINGS} <= keys
-        assert {"app.quit", "app.command_palette"} <= keys
-        await pilot.press("escape")
-        await settle(pilot)
-        assert not isinstance(app.screen, HelpScreen)
-
-
-async def test_user_keymap_remaps_by_binding_id(sandbox: Any, tmp_path: Path) -> None:
-    service = make_service(sandbox.rest_url, sandbox.ws_url, sandbox_config(), tmp_path)
-    app = make_app(service, keymap={"desk.close": "k"})
-    async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
-        await open_position(app, "BTC_PERP", Side.BUY, "0.002")
-        await wait_for(pilot, lambda: screen.positions_table.row_count == 1, "position row")
-        await pilot.press("c")
-        await settle(pilot)
-        assert app.screen is screen  # c no longer closes
-        await pilot.press("k")
-        await wait_for(pilot, lambda: isinstance(app.screen, CloseModal), "close dialog")
-        await pilot.press("escape")
-
-
-async def test_command_palette_lists_desk_actions(app: CollateralApp, sandbox: Any) -> None:
-    async with app.run_test(size=(120, 40)) as pilot:
-        await ready(pilot)
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "palette")
-        await pilot.press(*"hedge")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
-        # the palette ran the desk's toggle-hedge action: its confirmation is up
-        await wait_for(pilot, lambda: app.screen.id == "hedge-modal", "hedge confirmation")
-        await pilot.press("n")
 
 
 async def test_history_screen_shows_closed_positions(app: CollateralApp, sandbox: Any) -> None:

@@ -1,38 +1,37 @@
-"""Command palette provider: every desk action, with its current key."""
+"""Command palette provider: every action of the registry (tui.app.actions), with its key."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .bindings import help_rows
+from .actions import listing
 
 
 class DeskCommands(Provider):
-    def _commands(self) -> Iterator[tuple[str, str, str]]:
-        """(title, help, action) for every action of the screen the palette was opened on."""
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        """(title, help, callback) for every action, when the palette is opened on the desk."""
+        from .main_app import CollateralApp
         from .screens.desk import DeskScreen
 
-        screen = self.screen
-        if not isinstance(screen, DeskScreen):
+        app, screen = self.app, self.screen
+        if not isinstance(app, CollateralApp) or not isinstance(screen, DeskScreen):
             return
-        for keys, description, _binding_id, action in help_rows(self.app, with_actions=True):
-            yield f"{description}", f"key: {keys}", action
+        for action, keys in listing(app.keymap_overrides, app.get_key_display):
+            if action.id == "app.command_palette":  # already open: choosing it would do nothing
+                continue
+            target = app if action.scope == "app" else screen
+            yield action.long, f"key: {keys}", partial(target.run_action, action.action)
 
     async def discover(self) -> Hits:
-        for title, help_text, action in self._commands():
-            yield DiscoveryHit(title, partial(self.screen.run_action, action), help=help_text)
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, action in self._commands():
+        for title, help_text, callback in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(
-                    score,
-                    matcher.highlight(title),
-                    partial(self.screen.run_action, action),
-                    help=help_text,
-                )
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -10,10 +10,9 @@ from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App
-from textual.binding import Binding
 
 from . import messages as msg
-from .bindings import APP_BINDINGS, help_rows
+from .actions import bindings, help_rows, validate_keymap
 from .commands import DeskCommands
 from .paths import add_stylesheets, css_paths, later_css_paths
 from .screens.desk import DeskScreen
@@ -39,7 +38,8 @@ def _bench_fd() -> int | None:
 
 
 class CollateralApp(App[None]):
-    """The desk. ``keymap`` maps binding ids (e.g. ``"desk.close"``) to keys.
+    """The desk. ``keymap`` maps action ids (e.g. ``"desk.close"``, see ``tui.app.actions``) to
+    keys; an unknown id or a shared key raises ``actions.KeymapError`` (the app does not start).
 
     ``clock`` (a callable returning the text of the status-line clock) and ``show_ages``
     exist so tests and snapshots can be deterministic. ``endpoint_ready``, if given, is awaited
@@ -51,7 +51,7 @@ class CollateralApp(App[None]):
 
     TITLE = "collateral-tui"
     CSS_PATH = css_paths()
-    BINDINGS: list[Binding] = APP_BINDINGS  # type: ignore[assignment]
+    BINDINGS = bindings("app")
     COMMANDS = App.COMMANDS | {DeskCommands}
 
     def __init__(
@@ -65,9 +65,12 @@ class CollateralApp(App[None]):
         endpoint_ready: Callable[[], Awaitable[None]] | None = None,
         on_first_frame: Callable[[], None] | None = None,
     ) -> None:
+        validate_keymap(keymap or {})
         super().__init__()
         self.service = service
-        self._initial_keymap = dict(keymap or {})
+        #: The keymap applied (help and the palette show the keys after it).
+        self.keymap_overrides: dict[str, str] = dict(keymap or {})
+        self.set_keymap(self.keymap_overrides)
         self._clock = clock or wall_clock
         self._show_ages = show_ages
         self._initial_theme = theme
@@ -81,13 +84,11 @@ class CollateralApp(App[None]):
     def on_mount(self) -> None:
         if self._initial_theme:
             self.theme = self._initial_theme
-        if self._initial_keymap:
-            self.set_keymap(self._initial_keymap)
         self.desk = DeskScreen(
             self.service,
             clock=self._clock,
             show_ages=self._show_ages,
-            help_rows=lambda: help_rows(self),
+            help_rows=lambda: help_rows(self.keymap_overrides, self.get_key_display),
         )
         self.push_screen(self.desk)
         self.bridge.attach(self.desk)

@@ -34,6 +34,7 @@ from tui.domain.markets import leverages_for, product_of
 from tui.domain.models import Market, Order, OrderRequest, Position, Product, StreamState
 
 from .. import messages as msg
+from ..actions import bindings
 from ..compositor import LineCompositor
 from ..formatting import age as fmt_age
 from ..widgets.balances import BalanceView
@@ -64,23 +65,7 @@ STREAMS = ("positions", "prices")
 #: What the desk keeps per position: (inputs, row key, the row's cells as a function, bar).
 PositionEntry = tuple[object, str, Callable[[], tuple[Cell, ...]], Bar | None]
 
-DESK_BINDINGS: list[Binding] = [
-    Binding("tab", "cycle_pane(1)", "Next pane", show=False, id="desk.next_pane"),
-    Binding("shift+tab", "cycle_pane(-1)", "Previous pane", show=False, id="desk.prev_pane"),
-    Binding("p", "focus_pane('positions')", "Positions", show=False, id="desk.positions"),
-    Binding("o", "focus_pane('entry')", "Order", id="desk.order_entry"),
-    Binding("r", "focus_pane('orders')", "Orders", show=False, id="desk.orders"),
-    Binding("m", "show_product('margin')", "Margin form", show=False, id="desk.margin"),
-    Binding("f", "show_product('futures')", "Futures form", show=False, id="desk.futures"),
-    Binding("c", "close_position", "Close", id="desk.close"),
-    Binding("C", "close_all", "Close all", id="desk.close_all"),
-    Binding("x", "cancel_order", "Cancel order", id="desk.cancel_order"),
-    Binding("l", "leverage", "Leverage", id="desk.leverage"),
-    Binding("h", "toggle_hedge", "Hedge", id="desk.hedge"),
-    Binding("H", "history", "History", id="desk.history"),
-    Binding("question_mark", "help", "Help", id="desk.help"),
-    Binding("escape", "focus_pane('positions')", "Back to positions", show=False, id="desk.escape"),
-]
+DESK_BINDINGS: list[Binding] = bindings("desk")  # from the registry, tui.app.actions
 
 PANES = ("positions", "entry", "orders")
 ACTIVE_MARK = "▶ "
