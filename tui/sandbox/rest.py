@@ -18,8 +18,7 @@ from tui.domain import risk
 
 from . import errors, wire
 from .catalog import FUTURES_BRACKETS
-from .engine import CANCELED, COLLATERAL_ASSET, FILLED, Engine
-from .state import SimOrder
+from .engine import CANCELED, COLLATERAL_ASSET, FILLED, Engine, SimOrder
 
 D = Decimal
 _DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")

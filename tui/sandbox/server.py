@@ -27,9 +27,9 @@ from . import errors
 from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
 from .config import SandboxConfig
 from .engine import Engine, EngineOptions
+from .engine.persistence import StateStore
 from .faults import AUTH_KEY, FaultError, Faults, Recorder, WsRecord, parse_control
 from .rest import PRIVATE, PUBLIC, Context, Params, PublicError
-from .store import StateStore
 from .wire import dumps, s
 from .ws import WsProtocol, WsSession
 
@@ -38,8 +38,6 @@ log = logging.getLogger("tui.sandbox")
 NAME = "collateral-tui sandbox"
 TOKEN_TTL = Decimal(900)  # seconds a websocket_token stays valid for ``authorize``
 SAVE_PERIOD = 0.5  # seconds between state saves while something changed
-PRICE_SAVE_PERIOD = 5.0  # the random walk is saved at most this often (and on close)
-STATE_KEYS = ("engine.core", "engine.history", "engine.prices")
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -93,18 +91,7 @@ class SandboxServer:
                 interest_interval=cfg.interest_interval,
             ),
         )
-        nonces: dict[str, int] = {}
-        self._history_saved: tuple[Any, ...] | None = None
-        self._prices_saved_at = 0.0
-        if self.store is not None:
-            state: dict[str, Any] = {}
-            for key in STATE_KEYS:
-                state.update(self.store.load(key) or {})
-            if state:
-                self.engine.load_state(state)
-                self._history_saved = self.engine.history_signature()
-            nonces = self.store.load("nonces") or {}
-        self.nonces = NonceBook(nonces)
+        self.nonces = NonceBook(self.store.restore(self.engine) if self.store else {})
         self.keys = {cfg.api_key: cfg.api_secret}
         self._tokens: dict[str, Decimal] = {}
         self.context = Context(engine=self.engine, new_ws_token=self._new_token)
@@ -210,36 +197,12 @@ class SandboxServer:
 
     # -- persistence ----------------------------------------------------------------------------
     def _save(self, force: bool = False) -> None:
-        """Save what changed: the core on any change, the (large) histories only when they
-        grew, the market every ``PRICE_SAVE_PERIOD`` seconds at most (and on close)."""
+        """Save what changed (``StateStore.save`` decides what that is)."""
         if self.store is None:
             return
-        engine = self.engine
-        items: dict[str, Any] = {}
-        if force or engine.dirty or self._dirty_nonces:
-            items["engine.core"] = engine.core_state()
-            items["nonces"] = self.nonces.last
-        signature = engine.history_signature()
-        if force or signature != self._history_saved:
-            items["engine.history"] = engine.history_state()
-        now = time.monotonic()
-        if engine.prices_dirty and (force or now - self._prices_saved_at >= PRICE_SAVE_PERIOD):
-            items["engine.prices"] = engine.price_state()
-        if not items:
-            return
-        try:
-            self.store.save(items)
-        except Exception:
-            log.exception("sandbox: cannot save state to %s", self.store.path)
-            return
-        if "engine.core" in items:
-            engine.dirty = False
+        nonces = self.nonces.last
+        if self.store.save(self.engine, nonces, nonces_changed=self._dirty_nonces, force=force):
             self._dirty_nonces = False
-        if "engine.history" in items:
-            self._history_saved = signature
-        if "engine.prices" in items:
-            engine.prices_dirty = False
-            self._prices_saved_at = now
 
     # -- tokens ---------------------------------------------------------------------------------
     def _new_token(self) -> str:

@@ -11,7 +11,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from .state import OcoGroup, SimOrder, SimPosition
+from .engine import OcoGroup, SimOrder, SimPosition
 
 TIME_Q = Decimal("0.000001")
 MAX_PLACES = 12
