@@ -29,7 +29,9 @@ from .config import SandboxConfig
 from .engine import Engine, EngineOptions
 from .engine.persistence import StateStore
 from .faults import AUTH_KEY, FaultError, Faults, Recorder, WsRecord, parse_control
-from .rest import PRIVATE, PUBLIC, Context, Params, PublicError
+from .rest_params import Context, Params
+from .rest_private import PRIVATE
+from .rest_public import PUBLIC, PublicError
 from .wire import dumps, s
 from .ws import WsProtocol, WsSession
 
