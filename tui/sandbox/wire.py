@@ -395,17 +395,10 @@ def funding_payment(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def order_deal(record: dict[str, Any]) -> dict[str, Any]:
-    """One deal as ``trade-account/order`` reports it (other keys than :func:`deal`)."""
-    return {
-        "time": ts(record["time"]),
-        "fee": s(record["fee"]),
-        "price": s(record["price"]),
-        "amount": s(record["amount"]),
-        "id": record["id"],
-        "dealOrderId": record["orderId"],
-        "clientOrderId": record["clientOrderId"],
-        "role": record["role"],
-        "deal": s(record["deal"]),
-        "feeAsset": record["feeAsset"],
-        "rpi": False,
-    }
+    """One deal as ``trade-account/order`` reports it: :func:`deal` without the side, the order
+    id as ``dealOrderId`` and an ``rpi`` flag."""
+    out = deal(record)
+    del out["side"]
+    out["dealOrderId"] = out.pop("orderId")
+    out["rpi"] = False
+    return out
