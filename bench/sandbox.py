@@ -41,7 +41,7 @@ from typing import Any, Self, TypeVar
 from aiohttp import web
 
 from tui.sandbox import SandboxConfig, SandboxServer
-from tui.sandbox.state import SimPosition
+from tui.sandbox.engine import SimPosition
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from tui.sandbox import SandboxServer
 from tui.sandbox.engine import Engine, EngineOptions
+from tui.sandbox.engine.persistence import dumps_state, load_state, loads_state, to_state
 
 from .conftest import Client, fast_config
 
@@ -91,10 +92,8 @@ def test_engine_state_round_trip_keeps_the_walk_going():
     a = Engine(clock=clock, options=EngineOptions(seed=9))
     for _ in range(5):
         a.step_prices()
-    from tui.sandbox.state import dumps_state, loads_state
-
     b = Engine(clock=clock, options=EngineOptions(seed=123))
-    b.load_state(loads_state(dumps_state(a.to_state())))
+    load_state(b, loads_state(dumps_state(to_state(a))))
     for _ in range(5):
         a.step_prices()
         b.step_prices()

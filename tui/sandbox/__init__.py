@@ -10,7 +10,8 @@ Depends on ``tui.domain`` only. See /work/notes/sandbox-contract.md for the cont
 """
 
 from .config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
-from .server import SandboxHandle, SandboxServer, start_sandbox_thread
+from .server import SandboxServer
+from .thread import SandboxHandle, start_sandbox_thread
 
 __all__ = [
     "DEMO_API_KEY",

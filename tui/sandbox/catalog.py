@@ -78,44 +78,36 @@ def _market(
     )
 
 
+#: Per base asset: amount precision, minimum amount (= amount step), volatility in basis points
+#: per tick, CoinMarketCap id (what /public/ticker reports) and index name.
+_ASSETS = {
+    "BTC": (6, "0.0001", "5", 1, "Bitcoin"),
+    "ETH": (4, "0.001", "7", 1027, "Ethereum"),
+}
+#: Per market: base asset, maker fee, taker fee (percent), start price, funding rate per period.
+_MARKETS = (
+    ("BTC_USDT", "BTC", "0.1", "0.1", "65000.00", NO_FUNDING),
+    ("ETH_USDT", "ETH", "0.1", "0.1", "3200.00", NO_FUNDING),
+    ("BTC_PERP", "BTC", "0.01", "0.055", "65010.00", D("0.0001")),
+    ("ETH_PERP", "ETH", "0.01", "0.055", "3201.00", D("0.00005")),
+)
+USDT_ID = 825
+
+
 def default_catalog() -> dict[str, MarketSpec]:
-    specs = [
-        MarketSpec(
-            _market("BTC_USDT", "BTC", 6, 2, "0.0001", "5", "0.1", "0.1"),
-            start_price=D("65000.00"),
-            volatility_bps=D("5"),
-            base_id=1,
-            quote_id=825,
-            index_name="Bitcoin",
-        ),
-        MarketSpec(
-            _market("ETH_USDT", "ETH", 4, 2, "0.001", "5", "0.1", "0.1"),
-            start_price=D("3200.00"),
-            volatility_bps=D("7"),
-            base_id=1027,
-            quote_id=825,
-            index_name="Ethereum",
-        ),
-        MarketSpec(
-            _market("BTC_PERP", "BTC", 6, 2, "0.0001", "5", "0.01", "0.055"),
-            start_price=D("65010.00"),
-            volatility_bps=D("5"),
-            base_id=1,
-            quote_id=825,
-            index_name="Bitcoin",
-            funding_rate=D("0.0001"),
-        ),
-        MarketSpec(
-            _market("ETH_PERP", "ETH", 4, 2, "0.001", "5", "0.01", "0.055"),
-            start_price=D("3201.00"),
-            volatility_bps=D("7"),
-            base_id=1027,
-            quote_id=825,
-            index_name="Ethereum",
-            funding_rate=D("0.00005"),
-        ),
-    ]
-    return {s.name: s for s in specs}
+    specs = {}
+    for name, base, maker_fee, taker_fee, start, funding_rate in _MARKETS:
+        precision, min_amount, volatility, base_id, index_name = _ASSETS[base]
+        specs[name] = MarketSpec(
+            _market(name, base, precision, 2, min_amount, "5", maker_fee, taker_fee),
+            start_price=D(start),
+            volatility_bps=D(volatility),
+            base_id=base_id,
+            quote_id=USDT_ID,
+            index_name=index_name,
+            funding_rate=funding_rate,
+        )
+    return specs
 
 
 #: Futures leverage brackets as /public/futures reports them: leverage -> maximum position size in

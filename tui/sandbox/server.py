@@ -14,7 +14,6 @@ import ipaddress
 import json
 import logging
 import secrets
-import threading
 import time
 from decimal import Decimal
 from typing import Any, Self
@@ -27,9 +26,12 @@ from . import errors
 from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
 from .config import SandboxConfig
 from .engine import Engine, EngineOptions
-from .faults import AUTH_KEY, FaultError, Faults, Recorder, WsRecord, parse_control
-from .rest import PRIVATE, PUBLIC, Context, Params, PublicError
-from .store import StateStore
+from .engine.persistence import StateStore
+from .faults import FaultError, Faults, parse_control
+from .recorder import AUTH_KEY, Recorder, WsRecord
+from .rest_params import Context, Params
+from .rest_private import PRIVATE
+from .rest_public import PUBLIC, PublicError
 from .wire import dumps, s
 from .ws import WsProtocol, WsSession
 
@@ -38,8 +40,6 @@ log = logging.getLogger("tui.sandbox")
 NAME = "collateral-tui sandbox"
 TOKEN_TTL = Decimal(900)  # seconds a websocket_token stays valid for ``authorize``
 SAVE_PERIOD = 0.5  # seconds between state saves while something changed
-PRICE_SAVE_PERIOD = 5.0  # the random walk is saved at most this often (and on close)
-STATE_KEYS = ("engine.core", "engine.history", "engine.prices")
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -93,18 +93,7 @@ class SandboxServer:
                 interest_interval=cfg.interest_interval,
             ),
         )
-        nonces: dict[str, int] = {}
-        self._history_saved: tuple[Any, ...] | None = None
-        self._prices_saved_at = 0.0
-        if self.store is not None:
-            state: dict[str, Any] = {}
-            for key in STATE_KEYS:
-                state.update(self.store.load(key) or {})
-            if state:
-                self.engine.load_state(state)
-                self._history_saved = self.engine.history_signature()
-            nonces = self.store.load("nonces") or {}
-        self.nonces = NonceBook(nonces)
+        self.nonces = NonceBook(self.store.restore(self.engine) if self.store else {})
         self.keys = {cfg.api_key: cfg.api_secret}
         self._tokens: dict[str, Decimal] = {}
         self.context = Context(engine=self.engine, new_ws_token=self._new_token)
@@ -210,36 +199,12 @@ class SandboxServer:
 
     # -- persistence ----------------------------------------------------------------------------
     def _save(self, force: bool = False) -> None:
-        """Save what changed: the core on any change, the (large) histories only when they
-        grew, the market every ``PRICE_SAVE_PERIOD`` seconds at most (and on close)."""
+        """Save what changed (``StateStore.save`` decides what that is)."""
         if self.store is None:
             return
-        engine = self.engine
-        items: dict[str, Any] = {}
-        if force or engine.dirty or self._dirty_nonces:
-            items["engine.core"] = engine.core_state()
-            items["nonces"] = self.nonces.last
-        signature = engine.history_signature()
-        if force or signature != self._history_saved:
-            items["engine.history"] = engine.history_state()
-        now = time.monotonic()
-        if engine.prices_dirty and (force or now - self._prices_saved_at >= PRICE_SAVE_PERIOD):
-            items["engine.prices"] = engine.price_state()
-        if not items:
-            return
-        try:
-            self.store.save(items)
-        except Exception:
-            log.exception("sandbox: cannot save state to %s", self.store.path)
-            return
-        if "engine.core" in items:
-            engine.dirty = False
+        nonces = self.nonces.last
+        if self.store.save(self.engine, nonces, nonces_changed=self._dirty_nonces, force=force):
             self._dirty_nonces = False
-        if "engine.history" in items:
-            self._history_saved = signature
-        if "engine.prices" in items:
-            engine.prices_dirty = False
-            self._prices_saved_at = now
 
     # -- tokens ---------------------------------------------------------------------------------
     def _new_token(self) -> str:
@@ -499,70 +464,3 @@ class SandboxServer:
             self._save()
 
         await self._guarded(SAVE_PERIOD, step)
-
-
-class SandboxHandle:
-    """A sandbox running in its own thread and event loop (used by the app launcher)."""
-
-    def __init__(self, config: SandboxConfig) -> None:
-        self.config = config
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self.server: SandboxServer | None = None
-        self._thread = threading.Thread(target=self._run, name="sandbox-exchange", daemon=True)
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
-            self._error = exc
-            self._ready.set()
-
-    async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with SandboxServer(self.config) as server:
-            self.server = server
-            self._ready.set()
-            await self._stop.wait()
-
-    def start(self, timeout: float = 30.0) -> SandboxHandle:
-        self._thread.start()
-        if not self._ready.wait(timeout):
-            raise RuntimeError("the sandbox did not start in time")
-        if self._error is not None:
-            raise self._error
-        return self
-
-    @property
-    def rest_url(self) -> str:
-        assert self.server is not None
-        return self.server.rest_url
-
-    @property
-    def ws_url(self) -> str:
-        assert self.server is not None
-        return self.server.ws_url
-
-    @property
-    def engine(self) -> Engine:
-        assert self.server is not None
-        return self.server.engine
-
-    def set_price(self, market: str, price: Decimal, timeout: float = 10.0) -> None:
-        assert self._loop is not None and self.server is not None
-        future = asyncio.run_coroutine_threadsafe(self.server.set_price(market, price), self._loop)
-        future.result(timeout)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        if self._loop is not None and self._stop is not None and self._thread.is_alive():
-            with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout)
-
-
-def start_sandbox_thread(config: SandboxConfig | None = None) -> SandboxHandle:
-    """Start a sandbox in a background thread; returns once it is listening."""
-    return SandboxHandle(config or SandboxConfig()).start()

@@ -11,7 +11,9 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from .state import OcoGroup, SimOrder, SimPosition
+from tui.domain import risk
+
+from .engine import Engine, OcoGroup, SimOrder, SimPosition
 
 TIME_Q = Decimal("0.000001")
 MAX_PLACES = 12
@@ -204,32 +206,13 @@ def oco_leg_snake(order: SimOrder, maker_fee: Decimal, taker_fee: Decimal) -> di
 
 
 def oco_leg_camel(order: SimOrder, maker_fee: Decimal, taker_fee: Decimal) -> dict[str, Any]:
-    return {
-        "id": order.id,
-        "market": order.market,
-        "type": order.type,
-        "side": order.side,
-        "amount": s(order.amount),
-        "left": s(order.left),
-        "price": s(order.price),
-        "activationPrice": s(order.activation_price),
-        "activationCondition": order.activation_condition,
-        "activated": 1 if order.activated else 0,
-        "clientOrderId": order.client_order_id,
-        "postOnly": order.post_only,
-        "ioc": order.ioc,
-        "stp": order.stp,
-        "status": order.status,
-        "ctime": ts(order.ctime),
-        "mtime": ts(order.mtime),
-        "dealStock": s(order.deal_stock),
-        "dealMoney": s(order.deal_money),
-        "dealFee": s(order.deal_fee),
-        "takerFee": s(taker_fee),
-        "makerFee": s(maker_fee),
-        "positionSide": order.position_side,
-        "reduceOnly": order.reduce_only,
-    }
+    """The same leg with camelCase keys (``/api/v4/conditional-orders``)."""
+    return {_camel(k): v for k, v in oco_leg_snake(order, maker_fee, taker_fee).items()}
+
+
+def _camel(key: str) -> str:
+    head, *words = key.split("_")
+    return head + "".join(word.title() for word in words)
 
 
 def oco(group: OcoGroup, tp: SimOrder, sl: SimOrder, maker: Decimal, taker: Decimal) -> dict:
@@ -338,6 +321,24 @@ def ws_position(
     }
 
 
+def position_record(engine: Engine, pos: SimPosition, *, ws: bool = False) -> dict[str, Any]:
+    """A position as REST (or, with ``ws``, the WebSocket) reports it, with live figures."""
+    shape = ws_position if ws else rest_position
+    return shape(
+        pos,
+        pnl=engine.position_pnl(pos),
+        liq_price=_q_price(engine, pos.market, engine.liquidation_price(pos)),
+        free_margin=engine.available(),
+        price=engine.prices[pos.market],
+    )
+
+
+def _q_price(engine: Engine, market: str, value: Decimal | None) -> Decimal | None:
+    if value is None:
+        return None
+    return risk.quantize_price(value, engine.catalog[market].market.price_step)
+
+
 def position_event(event: dict[str, Any]) -> dict[str, Any]:
     detail = event["orderDetail"]
     return {
@@ -391,3 +392,13 @@ def funding_payment(record: dict[str, Any]) -> dict[str, Any]:
         "settlementPrice": s(record["settlementPrice"]),
         "rateCalculatedTime": s(record["rateCalculatedTime"].to_integral_value()),
     }
+
+
+def order_deal(record: dict[str, Any]) -> dict[str, Any]:
+    """One deal as ``trade-account/order`` reports it: :func:`deal` without the side, the order
+    id as ``dealOrderId`` and an ``rpi`` flag."""
+    out = deal(record)
+    del out["side"]
+    out["dealOrderId"] = out.pop("orderId")
+    out["rpi"] = False
+    return out

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from . import wire
-from .rest import position_record
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -100,7 +99,9 @@ class WsProtocol:
 
     # -- pushes ---------------------------------------------------------------------------------
     def positions_update(self) -> dict[str, Any]:
-        records = [position_record(self.engine, p, ws=True) for p in self.engine.open_positions()]
+        records = [
+            wire.position_record(self.engine, p, ws=True) for p in self.engine.open_positions()
+        ]
         return push("positionsMargin_update", {"total": len(records), "records": records})
 
     def lastprice_update(self, market: str) -> dict[str, Any]:
@@ -158,7 +159,7 @@ class WsProtocol:
                 ]
         if kind == "margin_event" and session.position_events:
             _, event_type, pos = event
-            record = position_record(self.engine, pos, ws=True)
+            record = wire.position_record(self.engine, pos, ws=True)
             if event_type == 2:
                 record["liq_stage"] = "liquidation"
             return [push("positionsAccountMargin_update", [event_type, record])]

@@ -1,14 +1,35 @@
-"""Mutable engine records (orders, positions) and their JSON round trip for persistence."""
+"""The engine's mutable records (orders, positions, OCO groups) and the constants they share."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-ZERO = Decimal(0)
+D = Decimal
+ZERO = D(0)
+HUNDRED = D(100)
+COLLATERAL_ASSET = "USDT"
+#: Leave this many finished orders/deals/events in memory and in the state file.
+HISTORY_CAP = 5000
+MONEY_Q = D("1e-8")
+CLIENT_ORDER_ID_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+OPEN = "OPEN"
+FILLED = "FILLED"
+CANCELED = "CANCELED"
+AUTO_CANCELED_LIQUIDATION = "AUTO_CANCELED_LIQUIDATION"
+AUTO_CANCELED_REDUCE_ONLY = "AUTO_CANCELED_REDUCE_ONLY"
+
+ORDER_KINDS = ("limit", "market", "stop limit", "stop market")
+
+
+def cap(records: list[Any]) -> None:
+    """Keep the newest ``HISTORY_CAP`` entries of an append-only history."""
+    if len(records) > HISTORY_CAP:
+        del records[: len(records) - HISTORY_CAP]
 
 
 @dataclass
@@ -88,43 +109,3 @@ class OcoGroup:
     stop_loss_id: int
     reduce_only: bool
     client_order_id: str = ""
-
-
-# -- JSON round trip ---------------------------------------------------------------------------
-_DEC = "__dec__"
-
-
-def _default(obj: Any) -> Any:
-    if isinstance(obj, Decimal):
-        return {_DEC: str(obj)}
-    raise TypeError(f"cannot persist {type(obj).__name__}")
-
-
-def _hook(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and _DEC in obj:
-        return Decimal(obj[_DEC])
-    return obj
-
-
-def dumps_state(state: Any) -> str:
-    return json.dumps(state, default=_default, separators=(",", ":"))
-
-
-def loads_state(text: str) -> Any:
-    return json.loads(text, object_hook=_hook, parse_float=Decimal)
-
-
-def record_to_dict(record: Any) -> dict[str, Any]:
-    return dataclasses.asdict(record)
-
-
-def order_from_dict(data: dict[str, Any]) -> SimOrder:
-    return SimOrder(**data)
-
-
-def position_from_dict(data: dict[str, Any]) -> SimPosition:
-    return SimPosition(**data)
-
-
-def oco_from_dict(data: dict[str, Any]) -> OcoGroup:
-    return OcoGroup(**data)
