@@ -15,7 +15,7 @@ MARGIN_MAX_LEVERAGE = 10
 
 #: Maintenance margin rates. WhiteBIT publishes 3 % for 1x-10x on margin; futures brackets are
 #: not published, so the sandbox uses 0.5 % (a 100x position has 1 % initial margin, so the
-#: maintenance rate must sit below it). Documented in tui/sandbox/engine.py as well.
+#: maintenance rate must sit below it). Documented in tui/sandbox/engine/ledger.py as well.
 MAINTENANCE_MARGIN_RATE: dict[Product, Decimal] = {
     Product.MARGIN: Decimal("0.03"),
     Product.FUTURES: Decimal("0.005"),
