@@ -562,7 +562,7 @@ class WhiteBitStream:
             try:
                 if not isinstance(params, list) or len(params) < 2:
                     raise parsing.ParseError("expected [event_id, order]")
-                event_id = parsing._int(params[0], "event_id")
+                event_id = parsing.to_int(params[0], "event_id")
                 order = parsing.parse_ws_order(params[1])
             except (parsing.ParseError, TypeError) as exc:
                 self._report(f"bad ordersPending_update ignored: {exc}")
