@@ -13,8 +13,8 @@ from api_fakes import KEY, SECRET
 
 from tui.api.errors import TransportError
 from tui.api.rest import WhiteBitRest
-from tui.api.transport import tls_context
 from tui.api.signing import Credentials
+from tui.api.transport import tls_context
 
 
 def test_plain_http_gets_a_context_that_trusts_nothing() -> None:
