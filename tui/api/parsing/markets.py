@@ -7,11 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from tui.domain.markets import leverages_for, product_of
-from tui.domain.models import (
-    FuturesInfo,
-    Market,
-    Product,
-)
+from tui.domain.models import FuturesInfo, Market, Product
 
 from .scalars import (
     ParseError,

@@ -5,12 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from tui.domain.models import (
-    ZERO,
-    Order,
-    OrderType,
-    Side,
-)
+from tui.domain.models import ZERO, Order, OrderType, Side
 
 from .scalars import (
     ParseError,

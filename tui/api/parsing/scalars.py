@@ -8,11 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from tui.domain.models import (
-    ZERO,
-    LiquidationState,
-    PositionSide,
-)
+from tui.domain.models import ZERO, LiquidationState, PositionSide
 
 
 class ParseError(ValueError):
