@@ -2,12 +2,11 @@
 
 rest_call_vs_httpx / rest_call_vs_ccxt
     A warm connection, the same request: ``WhiteBitRest.open_positions()`` (signing, nonce,
-    aiohttp, JSON with Decimal, typed ``Position`` objects) against the same request written by
-    hand with raw httpx (sign, POST, ``response.json()``), and ccxt's async ``whitebit`` client
+    the httpx transport, JSON with Decimal, typed ``Position`` objects) against the same request
+    written by hand with raw httpx (sign, POST, ``response.json()``): the ratio is our client's
+    own overhead over the HTTP library it sits on. And against ccxt's async ``whitebit`` client
     (``fetch_positions()``, markets already loaded) with its ``urls['api']`` pointed at the
-    sandbox. The same request by hand with raw aiohttp (``out["aiohttp"]``) is measured too, as
-    a reference: it is what any aiohttp client costs here (ccxt and ours both sit on aiohttp).
-    The clients take turns, call by call, so machine noise hits them alike.
+    sandbox. The clients take turns, call by call, so machine noise hits them alike.
 first_call_vs_ccxt
     From creating the client to the first answer: ``WhiteBitRest`` + ``open_positions()`` on a
     new connection, against a new ccxt client's ``fetch_positions()`` (which loads the markets
@@ -27,7 +26,6 @@ import json
 import time
 from typing import Any
 
-import aiohttp
 import httpx
 
 from tui.api.rest import WhiteBitRest
@@ -90,41 +88,6 @@ class RawHttpx:
         await self.client.aclose()
 
 
-class RawAiohttp:
-    """The same request by hand with aiohttp (what ccxt's async client sends it with)."""
-
-    def __init__(self, base: str, key: str, secret: str) -> None:
-        self.base = base
-        self.session: Any = None
-        self.key = key
-        self.secret = secret.encode()
-        self.nonce = int(time.time() * 1000)
-
-    async def open_positions(self) -> Any:
-        if self.session is None:  # aiohttp wants a running loop
-            self.session = aiohttp.ClientSession(trust_env=False)
-        self.nonce = max(self.nonce + 1, int(time.time() * 1000))
-        body = json.dumps({"request": PATH, "nonce": self.nonce}, separators=(",", ":"))
-        payload = base64.b64encode(body.encode()).decode()
-        signature = hmac.new(self.secret, payload.encode(), hashlib.sha512).hexdigest()
-        async with self.session.post(
-            self.base + PATH,
-            data=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-TXC-APIKEY": self.key,
-                "X-TXC-PAYLOAD": payload,
-                "X-TXC-SIGNATURE": signature,
-            },
-        ) as response:
-            response.raise_for_status()
-            return await response.json()
-
-    async def aclose(self) -> None:
-        if self.session is not None:
-            await self.session.close()
-
-
 async def _timed(coro: Any) -> float:
     t0 = time.perf_counter_ns()
     await coro
@@ -134,17 +97,15 @@ async def _timed(coro: Any) -> float:
 async def measure(*, reps: int, warmup: int, first_reps: int) -> dict[str, list[float]]:
     out: dict[str, list[float]] = {"ours": [], "httpx": [], "ccxt": [], "first_ours": []}
     out["first_ccxt"] = []
-    out["aiohttp"] = []
     with SandboxThread(sandbox_config()) as sandbox:
         sandbox.add_positions(POSITIONS)
         base = sandbox.rest_url
-        keys = ["bench-ours", "bench-httpx", "bench-ccxt", "bench-aiohttp"]
+        keys = ["bench-ours", "bench-httpx", "bench-ccxt"]
         keys += [f"bench-first-{i}" for i in range(2 * (first_reps + 1))]
         for key in keys:
             sandbox.add_key(key, f"{key}-secret")
         ours = WhiteBitRest(base, Credentials("bench-ours", "bench-ours-secret"))
         raw = RawHttpx(base, "bench-httpx", "bench-httpx-secret")
-        raw_aiohttp = RawAiohttp(base, "bench-aiohttp", "bench-aiohttp-secret")
         have_ccxt = ccxt_available()
         ccxt_client = _ccxt_client(base, "bench-ccxt", "bench-ccxt-secret") if have_ccxt else None
         try:
@@ -153,29 +114,25 @@ async def measure(*, reps: int, warmup: int, first_reps: int) -> dict[str, list[
             # sanity: all read the same positions
             assert len(await ours.open_positions()) == POSITIONS
             assert len(await raw.open_positions()) == POSITIONS
-            assert len(await raw_aiohttp.open_positions()) == POSITIONS
             if ccxt_client is not None:
                 assert len(await ccxt_client.fetch_positions()) == POSITIONS
             for i in range(warmup + reps):
                 a = await _timed(ours.open_positions())
                 b = await _timed(raw.open_positions())
                 c = await _timed(ccxt_client.fetch_positions()) if ccxt_client else None
-                d = await _timed(raw_aiohttp.open_positions())
                 if i >= warmup:
                     out["ours"].append(a)
                     out["httpx"].append(b)
-                    out["aiohttp"].append(d)
                     if c is not None:
                         out["ccxt"].append(c)
         finally:
             await ours.aclose()
             await raw.aclose()
-            await raw_aiohttp.aclose()
             if ccxt_client is not None:
                 await ccxt_client.close()
 
         # first call after start: new clients, new connections
-        names = iter(keys[4:])
+        names = iter(keys[3:])
         for i in range(first_reps + 1):
             key = next(names)
             t0 = time.perf_counter_ns()

@@ -1,6 +1,6 @@
-"""The REST client's HTTP transport (one aiohttp session per client), against a loopback
-FakeExchange: lifecycle, headers, proxies, redirects, and whether a failed request may have
-reached the exchange (``TransportError.sent``)."""
+"""The REST client's HTTP transport (one httpx.AsyncClient per client), against a loopback
+FakeExchange: lifecycle, keep-alive, headers, proxies, redirects, and whether a failed request
+may have reached the exchange (``TransportError.sent``)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from api_fakes import KEY, SECRET, Drop, FakeExchange, Raw, Sleep
 from tui.api.errors import ApiError, TransportError
 from tui.api.rest import WhiteBitRest
 from tui.api.signing import Credentials
+from tui.api.transport import HttpTransport
 
 BALANCE = "/api/v4/collateral-account/balance"
 TICKER = "/api/v4/public/ticker"
@@ -29,8 +30,8 @@ def client(fake: FakeExchange, **kw: Any) -> WhiteBitRest:
 
 
 def test_built_outside_a_loop_used_inside_and_closed_without_warnings(caplog) -> None:
-    """The service builds its client before the loop runs; the session is made on first use,
-    and closing it leaves nothing for aiohttp to complain about."""
+    """The service builds its client before the loop runs; it works inside the loop, and
+    closing it leaves no unclosed-resource warning behind."""
     caplog.set_level(logging.DEBUG)
     fake = FakeExchange()
     fake.route(BALANCE, {"USDT": "1"})
@@ -142,3 +143,54 @@ async def test_no_free_pooled_connection_in_time_was_not_sent(fake: FakeExchange
     assert info.value.sent is False
     assert fake.count(CLOSE) == 0
     assert len(fake.peers) == 16  # the pool is bounded
+
+
+async def test_calls_reuse_one_kept_alive_connection(fake: FakeExchange) -> None:
+    fake.route(BALANCE, {"USDT": "1"})
+    fake.route(TICKER, {})
+    async with client(fake) as rest:
+        for _ in range(3):
+            await rest.collateral_balance()
+            await rest.tickers()
+    assert len(fake.calls) == 6
+    assert len(fake.peers) == 1
+
+
+async def test_an_unusable_url_was_not_sent() -> None:
+    transport = HttpTransport("ftp://127.0.0.1:1", timeout=1.0, connect_timeout=1.0)
+    try:
+        with pytest.raises(TransportError) as info:
+            await transport.send("GET", "ftp://127.0.0.1:1/api/v4/public/ticker")
+    finally:
+        await transport.aclose()
+    assert info.value.sent is False
+    assert info.value.path == "/api/v4/public/ticker"
+    assert info.value.__cause__ is None and info.value.__context__ is None
+
+
+async def test_a_read_timeout_on_a_read_is_retried_then_reported_as_sent(
+    fake: FakeExchange,
+) -> None:
+    fake.route(TICKER, Sleep(0.5, {}))
+    async with client(fake, timeout=0.1, max_read_retries=1) as rest:
+        with pytest.raises(TransportError) as info:
+            await rest.tickers()
+    assert info.value.sent is True
+    assert fake.count(TICKER) == 2  # a read is retried; the error is the last attempt's
+    assert info.value.__context__ is None
+
+
+async def test_the_transport_answers_any_status_with_its_headers_and_body(
+    fake: FakeExchange,
+) -> None:
+    fake.route(TICKER, Raw(503, "busy", {"Retry-After": "7"}))
+    transport = HttpTransport(fake.url, timeout=2.0, connect_timeout=1.0)
+    try:
+        got = await transport.send("GET", fake.url + TICKER)
+    finally:
+        await transport.aclose()
+    assert got.status == 503
+    assert got.headers["retry-after"] == "7"  # case-insensitive, as HTTP headers are
+    assert got.body == b"busy"
+    with pytest.raises(RuntimeError):
+        await transport.send("GET", fake.url + TICKER)

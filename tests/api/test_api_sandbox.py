@@ -448,9 +448,11 @@ async def test_stream_survives_sandbox_restart_on_same_port(tmp_path: Path) -> N
         await second.start()
         # (the counter moves once every subscription is confirmed: a snapshot can come first)
         await until(
-            lambda: len(seen.positions) > n
-            and stream.state("positions") is StreamState.LIVE
-            and stream.reconnects > 0
+            lambda: (
+                len(seen.positions) > n
+                and stream.state("positions") is StreamState.LIVE
+                and stream.reconnects > 0
+            )
         )
         assert stream.reconnects == 1
         assert [p.id for p in seen.positions[-1]] == [pid]  # the same position, resumed

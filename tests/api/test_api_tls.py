@@ -12,23 +12,24 @@ from aiohttp import web
 from api_fakes import KEY, SECRET
 
 from tui.api.errors import TransportError
-from tui.api.rest import WhiteBitRest, _tls_context
+from tui.api.rest import WhiteBitRest
 from tui.api.signing import Credentials
+from tui.api.transport import tls_context
 
 
 def test_plain_http_gets_a_context_that_trusts_nothing() -> None:
-    ctx = _tls_context("http://127.0.0.1:8080")
+    ctx = tls_context("http://127.0.0.1:8080")
     assert isinstance(ctx, ssl.SSLContext)
     assert ctx.verify_mode is ssl.CERT_REQUIRED and ctx.check_hostname is True
     assert ctx.get_ca_certs() == []  # nothing loaded: would refuse any certificate
 
 
 def test_https_verifies_certificates_and_hostnames() -> None:
-    ctx = _tls_context("https://whitebit.com")
+    ctx = tls_context("https://whitebit.com")
     assert isinstance(ctx, ssl.SSLContext)
     assert ctx.verify_mode is ssl.CERT_REQUIRED and ctx.check_hostname is True
     assert len(ctx.get_ca_certs()) > 10  # a real CA bundle is loaded
-    assert _tls_context("HTTPS://whitebit.com") is ctx  # loaded once per process
+    assert tls_context("HTTPS://whitebit.com") is ctx  # loaded once per process
 
 
 def _self_signed(tmp: Path) -> tuple[Path, Path]:

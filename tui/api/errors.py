@@ -7,7 +7,7 @@ key, the signed payload or the signature: an error is safe to log, show and put 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
@@ -67,7 +67,9 @@ class ApiError(Exception):
             f"message={self.message!r}, errors={self.errors!r}, path={self.path!r})"
         )
 
-    def __reduce__(self):  # pickling keeps the typed attributes (and still nothing secret)
+    def __reduce__(  # pickling keeps the typed attributes (and still nothing secret)
+        self,
+    ) -> tuple[Callable[[type[ApiError], dict[str, Any]], ApiError], tuple[Any, ...]]:
         return (_rebuild, (type(self), self.__dict__.copy()))
 
 
@@ -113,7 +115,8 @@ class MalformedResponseError(ServerError):
 
 class TransportError(ApiError):
     """Timeout or connection error. ``sent`` says whether the request may have reached the server
-    (False: certainly not sent; True: bytes went out; None: unknown)."""
+    (False: certainly not sent; True: it may have been, so an order must be looked up before it
+    is sent again; None: unknown, treated as True)."""
 
     def __init__(self, *args: Any, sent: bool | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

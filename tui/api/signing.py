@@ -129,9 +129,9 @@ class NonceSource:
     ``os.replace``) and read back at construction, so a restarted process continues above
     every nonce handed out before, even if the clock went backwards. Every nonce handed out is
     at or below the mark on disk: the mark is reserved ahead (``RESERVE_MS`` above the last
-    nonce), and a nonce that would pass it writes a new mark before it is returned. That write
-    (~1 ms, up to 5 ms on this disk) would sit between a keypress and its order reaching the
-    exchange (bench: key_to_wire), so callers keep it off their path with :meth:`top_up`: once
+    nonce), and a nonce that would pass it writes a new mark before it is returned. That file
+    write would sit between a keypress and its order reaching the exchange, so callers keep it
+    off their path with :meth:`top_up`: once
     less than ``TOP_UP_BELOW_MS`` is left, it moves the mark ahead again, from a worker thread
     after the request has gone out (the REST client does this). A restart therefore starts at
     most ``RESERVE_MS`` above the clock, which WhiteBIT accepts: without ``nonceWindow`` a

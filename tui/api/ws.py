@@ -24,7 +24,6 @@ the same way.
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import itertools
 import json
@@ -33,7 +32,6 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -41,7 +39,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from tui.domain.models import Order, Position, StreamState
 
-from . import parsing
+from .ws_frames import BadFrame, OrderUpdate, PositionsUpdate, PriceUpdate, Reply, decode_frame
+from .ws_policy import STALE_AFTER, STREAMS, TokenBudget, stale_thresholds
 
 __all__ = ["STALE_AFTER", "STREAMS", "WhiteBitStream", "WsRequestError", "stale_thresholds"]
 
@@ -51,39 +50,6 @@ log = logging.getLogger(__name__)
 #: logger is pinned to INFO so turning on DEBUG logging application-wide never prints a token.
 _wire_log = logging.getLogger(__name__ + ".wire")
 _wire_log.setLevel(logging.INFO)
-
-#: The streams whose health is tracked (names used by ``state()``, ``last_update()``, on_state).
-STREAMS: tuple[str, ...] = ("positions", "prices")
-
-#: Seconds without an update after which each stream is reported STALE (``stale_after``'s
-#: default). The trader must see STALE within 3 s of a stream stopping, whatever the phase of
-#: the stop against the pushes (and the desk needs a few ms to paint it; bench: stale_detect):
-#: - positions: a full snapshot every second (spec, ``positionsMargin_update``), so 2.5 s is
-#:   two missed snapshots plus half a second of jitter, and a stop just after a snapshot still
-#:   shows within 3 s (at 3 s it showed at ~3.05 s);
-#: - prices: ``lastprice_update`` comes about every second, but it is a price feed, not a
-#:   heartbeat (a quiet market may skip one): 3 s.
-STALE_POSITIONS_AFTER = 2.5
-STALE_PRICES_AFTER = 3.0
-STALE_AFTER: Mapping[str, float] = MappingProxyType(
-    {"positions": STALE_POSITIONS_AFTER, "prices": STALE_PRICES_AFTER}
-)
-
-
-def stale_thresholds(stale_after: float | Mapping[str, float] = STALE_AFTER) -> dict[str, float]:
-    """Each stream's STALE threshold from a ``stale_after`` argument: one number for every
-    stream, or a mapping by stream name (streams it leaves out keep :data:`STALE_AFTER`)."""
-    if isinstance(stale_after, Mapping):
-        unknown = set(stale_after) - set(STREAMS)
-        if unknown:
-            raise ValueError(f"stale_after: unknown streams {sorted(unknown)}")
-        values = {s: stale_after.get(s, STALE_AFTER[s]) for s in STREAMS}
-    else:
-        values = dict.fromkeys(STREAMS, stale_after)
-    out = {s: float(v) for s, v in values.items()}  # float-ok: seconds, not money
-    if any(not v > 0 for v in out.values()):
-        raise ValueError(f"stale_after must be positive: {out}")
-    return out
 
 
 class WsRequestError(Exception):
@@ -164,12 +130,7 @@ class WhiteBitStream:
         self._max_frame_bytes = int(max_frame_bytes)
         self._open_timeout = float(open_timeout)  # float-ok: seconds, not money
         self._request_timeout = max(self._pong_timeout, 1.0)
-        # WhiteBIT allows 10 websocket_token calls per 60 s. Backoff alone does not keep under
-        # that: it restarts after every connection that delivered data, so a server dropping
-        # each connection soon after it opens would cost a token every second or so.
-        self._token_limit = max(1, int(token_limit))
-        self._token_window = float(token_window)  # float-ok: seconds, not money
-        self._token_times: collections.deque[float] = collections.deque()
+        self._tokens = TokenBudget(token_limit, token_window)
 
         self._price_markets: list[str] = []
         self._order_markets: list[str] = []
@@ -326,34 +287,10 @@ class WhiteBitStream:
                 self._set_state(s, StreamState.RECONNECTING, reason)
             await asyncio.sleep(delay)
 
-    async def _token_budget(self) -> None:
-        """Wait while the last ``token_limit`` token fetches all fall within ``token_window``
-        (sliding window). Called before connecting, so the wait never idles an open socket."""
-        if self._token_provider is None:
-            return
-        times = self._token_times
-        while True:
-            now = time.monotonic()
-            while times and now - times[0] >= self._token_window:
-                times.popleft()
-            if len(times) < self._token_limit:
-                break
-            wait = self._token_window - (now - times[0])
-            log.info("websocket token budget used up; waiting %.1f s", wait)
-            await asyncio.sleep(wait)
-
-    async def _fresh_token(self) -> str:
-        assert self._token_provider is not None
-        try:
-            return await self._token_provider()
-        finally:
-            # Counted from when the answer came back: by then the exchange has surely seen the
-            # request, so our window can only be wider than the exchange's, never narrower.
-            self._token_times.append(time.monotonic())
-
     async def _session(self) -> None:
         """One connection's life; returns on a clean close, raises on failure."""
-        await self._token_budget()
+        if self._token_provider is not None:
+            await self._tokens.wait()
         async with connect(
             self._url,
             ping_interval=None,  # WhiteBIT answers JSON pings, not protocol pings
@@ -378,7 +315,7 @@ class WhiteBitStream:
     async def _handshake(self, ws: ClientConnection, reader: asyncio.Task[None]) -> None:
         if self._token_provider is not None:
             # A token only once connected: failed connection attempts cost none.
-            token = await self._fresh_token()
+            token = await self._tokens.fetch(self._token_provider)
             # The token is a credential: never logged, never put in an error message.
             await self._request(ws, "authorize", [token, "public"])
         async with self._sub_lock:
@@ -462,7 +399,7 @@ class WhiteBitStream:
     def _next_check(self, tick: float) -> float:
         """Seconds until the watch loop should look again: the regular tick, or sooner if a
         live stream turns stale before it (so STALE is reported when it happens, not up to a
-        tick later; bench: stale_detect)."""
+        tick later)."""
         now = time.monotonic()
         wait = tick
         for s in STREAMS:
@@ -520,67 +457,34 @@ class WhiteBitStream:
     # ------------------------------------------------------------------ frames
 
     def _handle_frame(self, raw: str | bytes) -> None:
-        try:
-            text = raw.decode("utf-8") if isinstance(raw, (bytes, bytearray)) else raw
-            msg = parsing.loads(text)
-        except (ValueError, UnicodeDecodeError):
-            self._report("invalid JSON frame ignored")
-            return
-        if not isinstance(msg, Mapping):
-            self._report("non-object frame ignored")
-            return
-        method = msg.get("method")
-        if method is None:
-            self._handle_reply(msg)
-            return
-        params = msg.get("params")
-        if method == "positionsMargin_update":
-            try:
-                positions = parsing.parse_ws_positions(params)
-            except (parsing.ParseError, TypeError) as exc:
-                self._report(f"bad positionsMargin_update ignored: {exc}")
-                return
+        frame = decode_frame(raw)
+        if isinstance(frame, Reply):
+            self._handle_reply(frame)
+        elif isinstance(frame, PositionsUpdate):
             self._had_data = True
             self._mark_update("positions")
-            self._call(self._on_positions, "on_positions", positions)
-        elif method == "lastprice_update":
-            try:
-                if (
-                    not isinstance(params, list)
-                    or len(params) < 2
-                    or not isinstance(params[0], str)
-                ):
-                    raise parsing.ParseError("expected [market, price]")
-                market, price = params[0], parsing.to_decimal(params[1], "price")
-            except parsing.ParseError as exc:
-                self._report(f"bad lastprice_update ignored: {exc}")
-                return
+            self._call(self._on_positions, "on_positions", frame.positions)
+        elif isinstance(frame, PriceUpdate):
             self._had_data = True
             self._mark_update("prices")
-            self._call(self._on_price, "on_price", market, price)
-        elif method == "ordersPending_update":
-            try:
-                if not isinstance(params, list) or len(params) < 2:
-                    raise parsing.ParseError("expected [event_id, order]")
-                event_id = parsing._int(params[0], "event_id")
-                order = parsing.parse_ws_order(params[1])
-            except (parsing.ParseError, TypeError) as exc:
-                self._report(f"bad ordersPending_update ignored: {exc}")
-                return
+            self._call(self._on_price, "on_price", frame.market, frame.price)
+        elif isinstance(frame, OrderUpdate):
             self._had_data = True
-            self._call(self._on_order, "on_order", event_id, order)
+            self._call(self._on_order, "on_order", frame.event_id, frame.order)
+        elif isinstance(frame, BadFrame):
+            self._report(frame.reason)
         else:
-            log.debug("ignoring %s", str(method)[:60])
+            log.debug("ignoring %s", frame.method)
 
-    def _handle_reply(self, msg: Mapping[str, Any]) -> None:
-        req_id = msg.get("id")
+    def _handle_reply(self, reply: Reply) -> None:
+        req_id = reply.id
         if req_id == 0:
             self._ping_sent_at = None  # pong
             return
         if isinstance(req_id, int) and not isinstance(req_id, bool):
             fut = self._pending.get(req_id)
             if fut is not None and not fut.done():
-                fut.set_result(msg)
+                fut.set_result(reply.message)
                 return
         log.debug("unmatched reply id=%r", req_id)
 
