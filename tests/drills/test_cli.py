@@ -106,3 +106,12 @@ def test_unreachable_endpoint(tmp_path: Path) -> None:
 def test_endpoint_without_credentials(tmp_path: Path) -> None:
     proc = run(tmp_path, "--api-url", "http://127.0.0.1:1", "--ws-url", "ws://127.0.0.1:1/ws")
     one_line_error(proc, "no API credentials")
+
+
+def test_unknown_keymap_id(tmp_path: Path) -> None:
+    # The desk refuses a keymap entry naming no action (CollateralApp raises KeymapError, a
+    # ValueError): one line before the full-screen app starts, not a silently ignored key.
+    pytest.importorskip("tui.app.actions", reason="the action registry (KeymapError) is not here")
+    path = tmp_path / "config.toml"
+    path.write_text('[keymap]\nno_such_action = "x"\n')
+    one_line_error(run(tmp_path, "--config", str(path), "--fresh"), "no_such_action")

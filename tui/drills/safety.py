@@ -140,7 +140,7 @@ async def drill_secrets(ctx: DrillContext) -> None:
 
 def _check_config_refused(tmp: Path) -> str:
     """'' when a 0644 config file holding a secret is refused (and 0600 accepted)."""
-    from tui.service.config import ConfigError, load_config
+    from tui.launcher.config import ConfigError, load_config
 
     path = tmp / "config.toml"
     path.write_text(
@@ -173,10 +173,10 @@ def hook(event, args):
         seen.append("dns:" + str(args[0]))
 sys.addaudithook(hook)
 from decimal import Decimal
-from tui.__main__ import build_parser, build_service, resolve_target
+from tui.cli import parse_args
+from tui.launcher import build_service, resolve_target
 from tui.domain.models import OrderRequest, OrderType, Side
-args = build_parser().parse_args([])
-target, config, handle = resolve_target(args)
+target, config, handle = resolve_target(parse_args([]))
 async def main():
     service = build_service(target, config)
     await service.start()
@@ -282,7 +282,8 @@ async def drill_safe_defaults(ctx: DrillContext) -> None:
     check(not trading_paths, f"trading requests reached a LIVE endpoint: {trading_paths}")
 
     # The launcher: the same endpoint from the command line is LIVE only with --live.
-    from tui.__main__ import build_parser, resolve_target
+    from tui.cli import parse_args
+    from tui.launcher import resolve_target
 
     env = {
         "WHITEBIT_API_KEY": sb.config.api_key,
@@ -291,9 +292,9 @@ async def drill_safe_defaults(ctx: DrillContext) -> None:
     }
     (ctx.tmp / "none.toml").write_text("")
     flags = ["--api-url", sb.rest_url, "--ws-url", sb.ws_url]
-    target, _, handle = resolve_target(build_parser().parse_args(flags), env=env)
+    target, _, handle = resolve_target(parse_args(flags), env=env)
     check(handle is None and not target.live, "a configured endpoint was LIVE without --live")
-    target, _, _ = resolve_target(build_parser().parse_args([*flags, "--live"]), env=env)
+    target, _, _ = resolve_target(parse_args([*flags, "--live"]), env=env)
     check(target.live, "--live was ignored")
 
     allowed = ctx.service(sb, allow_live=True)  # control: with --live the order goes through

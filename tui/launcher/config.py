@@ -150,17 +150,17 @@ def load_config(
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{file}: 'profiles' must be a table ([profiles.NAME])")
-    for name, body in profiles.items():
-        if not isinstance(body, dict):
+    for name, table in profiles.items():
+        if not isinstance(table, dict):
             raise ConfigError(f"{file}: profiles.{name} must be a table ([profiles.{name}])")
-        _check_keys(body, _PROFILE_KEYS, file, f"[profiles.{name}]")
+        _check_keys(table, _PROFILE_KEYS, file, f"[profiles.{name}]")
         # Every profile is checked, not only the one in use: a typo surfaces at once.
         where = f"[profiles.{name}]"
         for key in ("api_url", "ws_url", "api_key", "api_secret"):
-            _opt_str(body, key, file, where)
-        _bool(body, "live", file, where)
+            _opt_str(table, key, file, where)
+        _bool(table, "live", file, where)
 
-    if any(isinstance(body, dict) and body.get("api_secret") for body in profiles.values()):
+    if any(table.get("api_secret") for table in profiles.values()):
         _check_private(file, mode)
 
     default = data.get("default_profile")

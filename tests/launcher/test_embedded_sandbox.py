@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from tui.__main__ import SANDBOX_CHILD_ARG, LaunchError, build_parser, start_embedded_sandbox
 from tui.drills.safety import clean_env
+from tui.launcher import SANDBOX_CHILD_ARG, LaunchError, LaunchOptions, start_embedded_sandbox
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ def _info(url: str) -> dict[str, object]:
 def test_child_listens_on_the_port_chosen_before_it_started_and_stops_cleanly(
     private_dirs: dict[str, str],
 ) -> None:
-    handle = start_embedded_sandbox(build_parser().parse_args(["--fresh", "--static-prices"]))
+    handle = start_embedded_sandbox(LaunchOptions(fresh=True, static_prices=True))
     try:
         planned = handle.target
         assert planned.embedded and not planned.live
@@ -87,7 +87,7 @@ def test_child_listens_on_the_port_chosen_before_it_started_and_stops_cleanly(
         assert asyncio.run(handle.ready())["rest_url"] == planned.rest_url
     finally:
         handle.stop()
-    assert handle._proc.returncode == 0  # closed stdin: it saved and exited by itself
+    assert handle.returncode == 0  # closed stdin: it saved and exited by itself
     assert (Path(private_dirs["XDG_DATA_HOME"]) / "collateral-tui" / "sandbox.sqlite3").is_file()
     assert _refused(planned.rest_url)
 
@@ -98,7 +98,7 @@ def test_a_child_that_cannot_start_is_a_one_line_launch_error(
     # The state file's place is taken by a directory: the sandbox cannot open its state.
     state = Path(private_dirs["XDG_DATA_HOME"]) / "collateral-tui" / "sandbox.sqlite3"
     state.mkdir(parents=True)
-    handle = start_embedded_sandbox(build_parser().parse_args([]))
+    handle = start_embedded_sandbox(LaunchOptions())
     with pytest.raises(LaunchError) as caught:
         handle.wait_ready()
     message = str(caught.value)
@@ -110,8 +110,8 @@ def test_a_child_that_cannot_start_is_a_one_line_launch_error(
 
 _PARENT = """
 import sys, time
-from tui.__main__ import build_parser, start_embedded_sandbox
-handle = start_embedded_sandbox(build_parser().parse_args(["--fresh", "--static-prices"]))
+from tui.launcher import LaunchOptions, start_embedded_sandbox
+handle = start_embedded_sandbox(LaunchOptions(fresh=True, static_prices=True))
 handle.wait_ready()
 print(handle.pid, handle.rest_url, flush=True)
 time.sleep(120)
@@ -217,7 +217,7 @@ def test_desk_paints_then_loads_the_account_from_its_sandbox_and_leaves_nothing_
 
 
 def test_nonce_file_per_endpoint_and_key_never_named_by_the_key() -> None:
-    from tui.__main__ import Target, nonce_path
+    from tui.launcher import Target, nonce_path
 
     live = Target("https://whitebit.com", "wss://api.whitebit.com/ws", "KEY-ABC", "s", True, False)
     other = Target("https://whitebit.com", "wss://api.whitebit.com/ws", "KEY-XYZ", "s", True, False)
@@ -229,25 +229,26 @@ def test_nonce_file_per_endpoint_and_key_never_named_by_the_key() -> None:
     assert nonce_path(embedded) is None  # a new demo key every run
 
 
-def test_startup_gc_ends_frozen_and_enabled_once() -> None:
-    """run_desk keeps the garbage collector off from its imports to the desk's first frame,
-    then _end_startup_gc freezes what was built and turns it back on (and does nothing more
-    when called again, as the launcher's ``finally`` does)."""
+def test_collector_paused_while_the_desk_is_built_and_on_again_after() -> None:
+    """run_desk keeps the garbage collector off while it builds the desk, then freezes what was
+    built and turns it back on, also when the build fails."""
     import gc
 
-    from tui.__main__ import _end_startup_gc
+    from tui.launcher.desk import _collector_paused
 
     was_enabled = gc.isenabled()
     frozen_before = gc.get_freeze_count()
-    gc.disable()
+    gc.enable()
     try:
-        _end_startup_gc()
+        with _collector_paused():
+            assert not gc.isenabled()
+            built = [[] for _ in range(1000)]
         assert gc.isenabled()
-        frozen = gc.get_freeze_count()
-        assert frozen > frozen_before
-        _end_startup_gc()
+        assert gc.get_freeze_count() >= frozen_before + len(built)
+        gc.unfreeze()
+        with pytest.raises(LaunchError), _collector_paused():
+            raise LaunchError("bad config")
         assert gc.isenabled()
-        assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
         if not was_enabled:

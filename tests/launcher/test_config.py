@@ -1,4 +1,4 @@
-"""tui.service.config: real files in tmp_path, real permission bits, env passed explicitly."""
+"""tui.launcher.config: real files in tmp_path, real permission bits, env passed explicitly."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tui.service.config import AppConfig, ConfigError, config_path, default_config_path, load_config
+from tui.launcher.config import (
+    AppConfig,
+    ConfigError,
+    config_path,
+    default_config_path,
+    load_config,
+)
 
 SECRET = "s3cr3t-VALUE-that-must-never-show"
 KEY = "KEYabcdefghijklmnop"
