@@ -24,7 +24,7 @@ green = "15"            # strings, integers or TOML floats (read as Decimal, nev
 red = "5"
 
 [keymap]                # binding id -> key(s), as Textual's App.set_keymap takes them
-close_position = "x"
+"desk.close" = "k"
 ```
 
 Rules:
