@@ -6,7 +6,7 @@ about the UI). One step is what happens for one snapshot:
 
     service._on_positions(snapshot)   # what the WebSocket client calls: diff, events
     -> DataChanged message -> desk.apply_state()   # the desk's own scheduling
-    -> chart._maybe_replot()          # right after (its 2 Hz timer is paused)
+    -> chart.replot_if_changed()      # right after (its pending replot timer is paused)
     ... until the frame is painted and nothing else is pending ("settled")
 
 Ours: the desk as it is. Naive: the same app, the same data and the same code everywhere except
@@ -201,7 +201,7 @@ async def _measure(
 
         def apply_and_replot() -> None:
             apply_state()
-            chart._maybe_replot()
+            chart.replot_if_changed()
             applied.append(time.process_time_ns())
 
         desk.apply_state = apply_and_replot  # type: ignore[method-assign]

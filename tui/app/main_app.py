@@ -12,6 +12,7 @@ from textual import work
 from textual.app import App
 
 from . import messages as msg
+from ._compat import NoLocalsCrashReport
 from .actions import bindings, help_rows, validate_keymap
 from .commands import DeskCommands
 from .paths import add_stylesheets, css_paths, later_css_paths
@@ -37,7 +38,7 @@ def _bench_fd() -> int | None:
     return int(value) if value.isdigit() else None
 
 
-class CollateralApp(App[None]):
+class CollateralApp(NoLocalsCrashReport, App[None]):
     """The desk. ``keymap`` maps action ids (e.g. ``"desk.close"``, see ``tui.app.actions``) to
     keys; an unknown id or a shared key raises ``actions.KeymapError`` (the app does not start).
 
@@ -169,17 +170,3 @@ class CollateralApp(App[None]):
             await self.service.stop()
         except Exception:  # shutting down: nothing useful to do with it
             pass
-
-    def _fatal_error(self) -> None:
-        # Textual's crash report shows local variables; a frame could hold a signed payload or
-        # a key, so print the traceback without them (Textual 8.2.8 internals: re-check on bumps).
-        import rich
-        from rich.segment import Segments
-        from rich.traceback import Traceback
-
-        self.bell()
-        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
-        self._exit_renderables.append(
-            Segments(self.console.render(traceback, self.console.options))
-        )
-        self._close_messages_no_wait()

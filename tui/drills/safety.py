@@ -36,21 +36,13 @@ def _forced_failure(api_key: str, api_secret: str) -> None:
 
 def _render_app_crash(app: Any, textual_default: bool) -> str:
     """The crash report the desk (or stock Textual, for the control) would print."""
-    from rich.console import Console
-    from textual.app import App
+    from tui.app._compat import crash_report
 
     try:
         _forced_failure(KEY, SECRET)
     except RuntimeError:
-        if textual_default:
-            App._fatal_error(app)
-        else:
-            app._fatal_error()
-    console = Console(file=io.StringIO(), width=200, color_system=None, force_terminal=False)
-    for renderable in app._exit_renderables:
-        console.print(renderable)
-    app._exit_renderables.clear()
-    return console.file.getvalue()  # type: ignore[attr-defined]
+        return crash_report(app, stock=textual_default)
+    raise AssertionError("_forced_failure did not fail")
 
 
 def _leaks(text: str, secrets: list[str]) -> list[str]:
