@@ -84,7 +84,7 @@ def next_snapshot(current: list[Position], step: int) -> list[Position]:
 
 def shown(desk: DeskScreen) -> tuple[object, ...]:
     table = desk.positions_table
-    keys = [table.key_of(row.key) for row in table.ordered_rows]
+    keys = table.row_keys
     cells = [table.cells(k) for k in keys]
     bars = [e[3] for e in desk._position_rows.values() if e[3] is not None]
     return keys, cells, bars
