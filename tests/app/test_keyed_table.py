@@ -190,6 +190,10 @@ async def test_wide_tables_scroll_horizontally() -> None:
         table.sync({"a": tuple(Cell(f"v{i}") for i in range(12))})
         await pilot.pause()
         assert "Col11" not in painted(table)[0]
+        table.focus()
+        await pilot.press("right", "right")  # (left/right scroll: the cursor is a row)
+        await pilot.pause()
+        assert painted(table)[0].startswith("ol0 ") and painted(table)[1].startswith("0 ")
         table.scroll_to(x=table.max_scroll_x, animate=False)
         await pilot.pause()
         lines = painted(table)

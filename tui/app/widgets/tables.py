@@ -61,6 +61,17 @@ def fit(text: str, width: int, right: bool) -> str:
     return pad + text if right else text + pad
 
 
+class RowMessage(Message):
+    def __init__(self, table: KeyedTable, key: str) -> None:
+        super().__init__()
+        self.table = table
+        self.key = key
+
+    @property
+    def control(self) -> KeyedTable:
+        return self.table
+
+
 class KeyedTable(ScrollView, can_focus=True):
     """A table whose rows are kept in sync with an ordered mapping of key -> cells."""
 
@@ -108,29 +119,11 @@ class KeyedTable(ScrollView, can_focus=True):
         Binding("enter", "select_row", "Select", show=False),
     ]
 
-    class RowHighlighted(Message):
+    class RowHighlighted(RowMessage):
         """The cursor moved to another row (``key``)."""
 
-        def __init__(self, table: KeyedTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> KeyedTable:
-            return self.table
-
-    class RowSelected(Message):
+    class RowSelected(RowMessage):
         """Row ``key`` was chosen (enter, or a click)."""
-
-        def __init__(self, table: KeyedTable, key: str) -> None:
-            super().__init__()
-            self.table = table
-            self.key = key
-
-        @property
-        def control(self) -> KeyedTable:
-            return self.table
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -145,12 +138,11 @@ class KeyedTable(ScrollView, can_focus=True):
         # Strips by (row key, cursor on it), the header's, and the styles they were built with
         self._strips: dict[tuple[str, bool], Strip] = {}
         self._header: Strip | None = None
-        self._palette: tuple[Style, Style, Style, dict[str, str]] | None = None
-        self._cell_styles: dict[tuple[str, bool], Style] = {}
+        self._palette: tuple[Style, Style, Style, dict[str, Style]] | None = None
 
     def on_mount(self) -> None:
         self.virtual_size = Size(self._width, len(self._keys) + 1)
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.notify_style_update())
 
     # ------------------------------------------------------------------ data
 
@@ -231,8 +223,8 @@ class KeyedTable(ScrollView, can_focus=True):
         return bool(changed)
 
     def _forget(self, key: str) -> None:
-        self._strips.pop((key, False), None)
-        self._strips.pop((key, True), None)
+        for cursor in (False, True):
+            self._strips.pop((key, cursor), None)
 
     # ------------------------------------------------------------------ cursor
 
@@ -252,6 +244,8 @@ class KeyedTable(ScrollView, can_focus=True):
         self._cursor_key = None
         if self._keys:
             self._move_to(min(self._cursor_index, len(self._keys) - 1))
+        else:
+            self._cursor_index = 0
 
     def _move_to(self, index: int) -> None:
         if not self._keys:
@@ -307,31 +301,30 @@ class KeyedTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ rendering
 
-    def restyle(self) -> None:
-        """Rebuild every line with the current styles and theme (the theme changed)."""
-        self._palette = None
-        self.refresh()
-
     def notify_style_update(self) -> None:
+        """The styles (or the theme) changed: every line is rebuilt if they differ."""
         super().notify_style_update()
         self._palette = None
+        self.refresh()
 
     def _refresh_row(self, index: int) -> None:
         y = index + 1 - self.scroll_offset.y  # (the view's line)
         if 1 <= y < self.scrollable_content_region.height:
             self.refresh_line(index + 1)
 
-    def _line_styles(self) -> tuple[Style, Style, Style, dict[str, str]]:
-        """(base, header, cursor, tones): the styles every line is built from. The cached
-        lines are dropped when these differ from what they were built with."""
+    def _line_styles(self) -> tuple[Style, Style, Style, dict[str, Style]]:
+        """(base, header, cursor, tone styles by tone): what every line is built from. The
+        cached lines are dropped when these differ from what they were built with."""
         base = self.rich_style
         palette = self._palette
         if palette is None or palette[0] != base:
             variables = self.app.theme_variables
-            # only plain colours: some variables ("auto 60%") are no Rich style
-            tones = {
-                name: value for name in TONES if (value := variables.get(name, "")).startswith("#")
-            }
+            tones = {}
+            for name in TONES:
+                colour = variables.get(name, "")
+                if colour.startswith("#"):  # (some variables, e.g. "auto 60%", are no colour)
+                    tones[name] = Style(color=colour)
+                    tones[f"{name}!"] = Style(color=colour, bold=True)
             new = (
                 base,
                 base + self.get_component_rich_style("keyed-table--header"),
@@ -340,51 +333,34 @@ class KeyedTable(ScrollView, can_focus=True):
             )
             if new != palette:
                 self._strips.clear()
-                self._cell_styles.clear()
                 self._header = None
             palette = self._palette = new
         return palette
 
-    def _cell_style(self, tone: str, cursor: bool) -> Style:
-        style = self._cell_styles.get((tone, cursor))
-        if style is None:
-            base, _, cursor_style, tones = self._line_styles()
-            spec = tones.get(tone.rstrip("!"), "") if tone else ""
-            if tone.endswith("!"):
-                spec = f"bold {spec}".strip()
-            style = base + Style.parse(spec)
-            if cursor:
-                style += cursor_style
-            self._cell_styles[(tone, cursor)] = style
-        return style
-
     def _row_strip(self, key: str, cursor: bool) -> Strip:
         strip = self._strips.get((key, cursor))
         if strip is None:
+            base, _, cursor_style, tones = self._line_styles()
+            after = cursor_style if cursor else Style.null()  # (the cursor's colours win)
             segments = [
                 Segment(
                     f" {fit(cell.text, col.width, col.numeric)} ",
-                    self._cell_style(cell.tone, cursor),
+                    base + tones.get(cell.tone, Style.null()) + after,
                 )
                 for cell, col in zip(self._cells[key], self.COLUMNS)
             ]
             strip = self._strips[(key, cursor)] = Strip(segments, self._width).simplify()
         return strip
 
-    def _header_strip(self, style: Style) -> Strip:
-        if self._header is None:
-            self._header = Strip(
-                [Segment(f" {fit(c.label, c.width, c.numeric)} ", style) for c in self.COLUMNS],
-                self._width,
-            ).simplify()
-        return self._header
-
     def render_line(self, y: int) -> Strip:
         base, header, cursor_style, _ = self._line_styles()
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         if y == 0:
-            return self._header_strip(header).crop_extend(scroll_x, scroll_x + width, header)
+            if self._header is None:
+                labels = [f" {fit(c.label, c.width, c.numeric)} " for c in self.COLUMNS]
+                self._header = Strip([Segment("".join(labels), header)], self._width)
+            return self._header.crop_extend(scroll_x, scroll_x + width, header)
         index = y - 1 + scroll_y
         if index >= len(self._keys):
             return Strip.blank(width, base)
