@@ -125,8 +125,10 @@ class KeyedTable(ScrollView, can_focus=True):
     class RowSelected(RowMessage):
         """Row ``key`` was chosen (enter, or a click)."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
         self._keys: list[str] = []
         self._index: dict[str, int] = {}
         self._cells: dict[str, tuple[Cell, ...]] = {}
