@@ -11,7 +11,7 @@ about the UI). One step is what happens for one snapshot:
 
 Ours: the desk as it is. Naive: the same app, the same data and the same code everywhere except
 that the positions table's updates (``sync``, and ``update_rows`` for the desk's incremental
-path) are replaced by ``clear()`` + ``add_rows()`` of every row.
+path) are replaced by emptying it and adding every row again (``sync({})`` + ``sync(rows)``).
 Each snapshot re-creates every ``Position`` (as parsing a frame does) and changes a random 10 %
 of them (PnL, margin and liquidation price: the distance to liquidation moves visibly).
 
@@ -139,31 +139,25 @@ def naive_sync(table: Any) -> Callable[[Any], bool]:
     """The naive way: throw every row away and add them all again."""
 
     built: dict[str, tuple[Any, Any]] = {}  # row key -> (source, its cells)
+    sync = table.sync
 
     def cells(key: str, source: Any) -> Any:
-        """A row's cells. The desk hands the table functions that build them (ours builds
-        a row when it is on screen); the naive side builds each changed row once, as the
-        desk did before, so both sides build the same rows on screen and the naive side
-        pays only for its way of updating the table."""
+        """A row's cells. The desk hands the table functions that build them; the naive side
+        builds each changed row once, as ours does, so both sides build the same rows and the
+        naive side pays only for its way of updating the table."""
         if not callable(source):
             return source
         known = built.get(key)
         if known is None or known[0] is not source:
-            known = built[key] = (source, source())
+            known = built[key] = (source, tuple(source()))
         return known[1]
 
-    def sync(rows: Any) -> bool:
-        columns = table.COLUMNS
-        table.clear()
-        table.add_rows(
-            [
-                [table._render(c, col) for c, col in zip(cells(key, source), columns)]
-                for key, source in rows.items()
-            ]
-        )
+    def naive(rows: Any) -> bool:
+        sync({})
+        sync({key: cells(key, source) for key, source in rows.items()})
         return True
 
-    return sync
+    return naive
 
 
 def naive_update_rows(desk: Any, table: Any) -> Callable[..., bool]:

@@ -84,7 +84,7 @@ def next_snapshot(current: list[Position], step: int) -> list[Position]:
 
 def shown(desk: DeskScreen) -> tuple[object, ...]:
     table = desk.positions_table
-    keys = [table.key_of(row.key) for row in table.ordered_rows]
+    keys = table.row_keys
     cells = [table.cells(k) for k in keys]
     bars = [e[3] for e in desk._position_rows.values() if e[3] is not None]
     return keys, cells, bars
@@ -117,7 +117,7 @@ async def test_incremental_applies_equal_a_full_pass() -> None:
             calls: list[bool] = []
             real = desk._apply_some_positions
 
-            def spy(touched: set[int], real=real) -> None:
+            def spy(touched: set[int], real=real, calls=calls) -> None:
                 calls.append(True)
                 real(touched)
 
@@ -129,9 +129,10 @@ async def test_incremental_applies_equal_a_full_pass() -> None:
             after = shown(desk)
             assert len(after[0]) == len(positions)
             # a full pass over the same state changes nothing
-            assert desk.positions_table.sync(
-                {e[1]: e[2] for e in desk._position_rows.values()}
-            ) is False
+            assert (
+                desk.positions_table.sync({e[1]: e[2] for e in desk._position_rows.values()})
+                is False
+            )
             desk._touched = None
             desk.dirty.add("positions")
             desk.apply_state()

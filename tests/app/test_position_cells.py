@@ -15,10 +15,10 @@ def test_cells_follow_the_column_order() -> None:
         id=1,
         market="BTC_PERP",
         amount=Decimal("-0.5"),
-        base_price=Decimal("65000"),
-        liquidation_price=Decimal("70000"),
+        base_price=Decimal(65000),
+        liquidation_price=Decimal(70000),
         liquidation_state=None,
-        margin=Decimal("3250"),
+        margin=Decimal(3250),
         free_margin=Decimal(0),
         pnl=Decimal("-12.5"),
         realized_pnl=Decimal(0),
@@ -42,7 +42,7 @@ def test_cells_follow_the_column_order() -> None:
         leverages=(1, 2, 3, 5, 10, 20, 50, 100),
         max_leverage=100,
     )
-    mark = Decimal("66000")
+    mark = Decimal(66000)
     dist = liquidation_distance(pos.direction, mark, pos.liquidation_price)
     cells = position_cells(pos, market, mark, dist, band="amber")
     by_key = {key: cell for key, cell in zip(POSITION_COLUMN_ORDER, cells)}

@@ -27,7 +27,6 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable
 from textual.worker import Worker, WorkerState
 
 from tui.domain.markets import leverages_for, product_of
@@ -43,7 +42,7 @@ from ..widgets.chart_data import Bar, Focus
 from ..widgets.order_form import OrderEntry, OrderForm
 from ..widgets.positions import OrdersTable, PositionsTable, order_cells, position_cells
 from ..widgets.status import StatusBar, StreamView
-from ..widgets.tables import Cell
+from ..widgets.tables import Cell, KeyedTable
 # The dialogs and other screens are imported where they are shown: the first frame goes without
 # them (bench: cold_start); the app imports them just after it (CollateralApp._preload).
 
@@ -525,10 +524,10 @@ class DeskScreen(Screen[None]):
             return True if self.selected_order() is not None else None
         return True
 
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(KeyedTable.RowHighlighted)
+    def _row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
         self._refresh_bindings_if_needed()
-        if event.data_table.id == "positions":
+        if event.table.id == "positions":
             self.dirty.add("positions")
 
     # ------------------------------------------------------------------ focus / panes
