@@ -34,7 +34,6 @@ from tui.domain.markets import leverages_for, product_of
 from tui.domain.models import Market, Order, OrderRequest, Position, Product, StreamState
 
 from .. import messages as msg
-from ..compositor import LineCompositor
 from ..formatting import age as fmt_age
 from ..widgets.balances import BalanceView
 from ..widgets.footer import DeskFooter
@@ -101,8 +100,6 @@ class DeskScreen(Screen[None]):
         help_rows: Callable[[], list[tuple[str, str, str]]] | None = None,
     ) -> None:
         super().__init__(id="desk-screen")
-        # partial updates render only the lines they paint (tui/app/compositor.py)
-        self._compositor = LineCompositor()
         self.service = service
         self.clock = clock
         self.show_ages = show_ages
