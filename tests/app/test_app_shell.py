@@ -225,7 +225,7 @@ import asyncio, socket, sys
 from pathlib import Path
 LAZY = [f"tui.app.screens.{{name}}" for name in ("modals", "help", "history", "error")]
 LAZY.append("textual.widgets._tabbed_content")  # the order entry's tabs: built after it too
-LAZY.append("tui.service._events")  # the service's event classes: its first event is after it
+
 LAZY.append("tui.domain.validation")  # the order forms': built after it
 from tui.app.main_app import CollateralApp
 from tui.service import TradingService

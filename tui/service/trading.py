@@ -75,7 +75,7 @@ class Thresholds:
         return "red"
 
 
-Listener = Callable[["events.Event"], None]  # a string: events load on first use
+Listener = Callable[[events.Event], None]
 
 
 class TradingService:
