@@ -145,10 +145,8 @@ class CollateralApp(App[None]):
 
     async def on_unmount(self) -> None:
         self.bridge.detach()
-        try:
+        with contextlib.suppress(Exception):  # shutting down: nothing useful to do with it
             await self.service.stop()
-        except Exception:  # shutting down: nothing useful to do with it
-            pass
 
     def _fatal_error(self) -> None:
         # Textual's crash report shows local variables; a frame could hold a signed payload or
