@@ -60,7 +60,7 @@ async def running_desk(
                 ),
                 "live streams",
             )
-            await wait_until(pilot, lambda: desk.stale_reason() is None, "fresh data")
+            await wait_until(pilot, lambda: desk.service.trade_gate().allowed, "fresh data")
             await pilot.pause(0.3)
             yield app, pilot, desk
             await asyncio.sleep(0)

@@ -161,7 +161,7 @@ async def _stale_phase(
     from_last_frame: list[float] = []
     rng = random.Random(5)
     for _ in range(trials):
-        await wait_until(pilot, lambda: desk.stale_reason() is None, "fresh data", timeout=30)
+        await wait_until(pilot, lambda: desk.service.trade_gate().allowed, "fresh data", timeout=30)
         await asyncio.sleep(0.5 + rng.random())  # a random phase against the 1 s pushes
         shown_at.clear()
         watching[0] = True

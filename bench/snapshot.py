@@ -166,7 +166,7 @@ def naive_update_rows(desk: Any, table: Any) -> Callable[..., bool]:
     sync = naive_sync(table)
 
     def update_rows(rows: Any, removed: Any = ()) -> bool:
-        return sync({entry[1]: entry[2] for entry in desk._position_rows.values()})
+        return sync({row.key: row.cells for row in desk.position_rows.rows.values()})
 
     return update_rows
 

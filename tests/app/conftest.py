@@ -118,7 +118,7 @@ async def ready(pilot: Pilot[Any]) -> DeskScreen:
         lambda: all(service.stream_state(s) is StreamState.LIVE for s in ("positions", "prices")),
         "live streams",
     )
-    await wait_for(pilot, lambda: screen.stale_reason() is None, "fresh data")
+    await wait_for(pilot, lambda: service.trade_gate().allowed, "fresh data")
     await wait_for(
         pilot,
         lambda: all(f.block_reason is None for f in screen.entry.forms),

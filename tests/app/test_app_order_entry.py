@@ -14,6 +14,7 @@ from tui.app.main_app import CollateralApp
 from tui.app.paths import css_paths
 from tui.app.widgets.order_form import OrderEntry, OrderForm
 from tui.domain.models import OrderType, Product
+from tui.service import events
 
 from .conftest import ready, settle, wait_for
 
@@ -311,12 +312,9 @@ async def test_enter_at_the_end_of_a_burst_sends_what_was_typed(
         )
 
 
-async def test_an_order_being_sent_holds_applies_and_repaints_until_it_is_out(
-    app: CollateralApp, sandbox: Any
-) -> None:
-    """From Enter until the order's request is out (or "Sending..." is due), the desk neither
-    applies service state nor paints (either could run first on the event loop); both resume
-    afterwards, with what changed meanwhile."""
+async def test_the_request_starts_before_sending_is_shown(app: CollateralApp, sandbox: Any) -> None:
+    """Enter starts the order's request first (the service records it as pending), and only
+    then does the form show "Sending..."; then the answer."""
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
         await pilot.press("o")
@@ -324,25 +322,17 @@ async def test_an_order_being_sent_holds_applies_and_repaints_until_it_is_out(
         form = screen.entry.active_form
         form.set_values(market="BTC_USDT", amount="0.001", price="60000")
         await pilot.pause()
-        frames: list[bool] = []  # for each frame painted: was the order still holding them?
-        display = app._display
-
-        def painted(target: Any, update: Any) -> None:
-            display(target, update)
-            if update is not None:
-                frames.append(app._batch_count > 0 or screen._order_hold is not None)
-
-        app._display = painted  # type: ignore[method-assign]
-        applied = screen.applied
+        pending: list[object] = []
+        app.service.subscribe(
+            lambda event: pending.append(event) if isinstance(event, events.OrderPending) else None
+        )
+        status = form.query_one("#form-status", Label)
         assert form.submit()  # what Enter in the amount field does
-        screen.dirty.add("positions")
-        screen.apply_state()  # an apply falling due now waits
-        screen.positions_table.refresh()  # so does a repaint
-        assert screen.applied == applied and screen._order_hold is not None
+        assert form.in_flight and "Sending" not in str(status.content)
+        await wait_for(
+            pilot, lambda: "Sending" in str(status.content) or not form.in_flight, "Sending..."
+        )
+        assert pending, "Sending... shown before the request started"
         await wait_for(pilot, lambda: not form.in_flight, "the order's answer")
         assert len(sandbox.engine.orders) == 1
-        assert screen._order_hold is None
-        await wait_for(pilot, lambda: screen.applied > applied, "the held apply")
-        await wait_for(pilot, lambda: bool(frames), "a frame")
-        assert not any(frames)  # none painted while held
-        assert "Placed" in str(form.query_one("#form-status", Label).content)
+        assert "Placed" in str(status.content)

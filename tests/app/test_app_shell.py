@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from textual.app import App
 from textual.widgets import DataTable, Static
 
 from tui.app import paths
@@ -23,11 +21,9 @@ from .conftest import make_app, make_service, open_position, ready, sandbox_conf
 def test_stylesheets_are_found_in_the_checkout() -> None:
     folder = paths.styles_dir()
     assert folder == Path(paths.__file__).resolve().parents[2] / "styles"
-    assert all(p.is_file() for p in paths.css_paths() + paths.later_css_paths())
-    assert [p.name for p in CollateralApp.CSS_PATH] == list(paths.STYLESHEETS)  # type: ignore[union-attr]
-    # every .tcss file is read, by the app at start or later
-    every = {p.name for p in paths.css_paths() + paths.later_css_paths()}
-    assert every == {p.name for p in folder.glob("*.tcss")}
+    # the app reads every .tcss file at start
+    assert CollateralApp.CSS_PATH == sorted(folder.glob("*.tcss"))
+    assert {p.name for p in paths.css_paths()} >= {"desk.tcss", "entry.tcss", "modals.tcss"}
 
 
 def test_stylesheets_are_found_in_the_installed_layout(tmp_path: Path) -> None:
@@ -128,13 +124,11 @@ async def test_on_first_frame_is_called_once_after_the_desk_is_painted(
     """The launcher turns the garbage collector back on in this hook (cold start): it must run,
     once, with the desk already on screen."""
     calls: list[tuple[object, int]] = []
-    later_read: list[bool] = []
     service = make_service(sandbox.rest_url, sandbox.ws_url, sandbox_config(), tmp_path)
 
     def first_frame() -> None:
         assert app.desk is not None
         calls.append((app.screen, app.desk.positions_table.size.height))
-        later_read.extend(app.stylesheet.has_source(str(p)) for p in paths.later_css_paths())
 
     app = make_app(service, on_first_frame=first_frame)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -144,65 +138,3 @@ async def test_on_first_frame_is_called_once_after_the_desk_is_painted(
     screen, table_height = calls[0]
     assert screen is app.desk
     assert table_height > 0  # laid out: the frame was painted
-    # the first frame was styled without the order entry's, dialogs' and screens' rules; they
-    # are read just after it (no dialog or screen has to read them when first shown)
-    assert later_read and not any(later_read)
-    assert all(app.stylesheet.has_source(str(p)) for p in paths.later_css_paths())
-
-
-class _ModalHost(App[None]):
-    """Only the desk's first-frame stylesheet, as the app has before it reads the others."""
-
-    CSS_PATH = paths.css_paths()
-
-
-async def test_a_dialog_brings_its_own_stylesheet() -> None:
-    """Shown before the app has read modals.tcss, the help dialog is still styled by it (its
-    CSS_PATH): 76 columns wide, centred."""
-    host = _ModalHost()
-    async with host.run_test(size=(120, 40)) as pilot:
-        host.push_screen(HelpScreen([("q", "Quit", "app.quit")]))
-        await settle(pilot)
-        dialog = host.screen.query_one("#help-dialog")
-        assert dialog.size.width + dialog.styles.gutter.width == 76
-        assert dialog.region.x == (120 - 76) // 2
-
-
-def test_dialogs_and_screens_are_imported_just_after_the_first_frame(
-    tmp_path: Path, fresh_python: Callable[[str], str]
-) -> None:
-    """The desk's first frame goes without the dialogs' and other screens' modules, the order
-    entry's tabs and the service's event classes (cold start); they are imported just after it,
-    so no key or event waits for an import. A fresh interpreter: this test process has imported
-    them long ago."""
-    code = f"""
-import asyncio, socket, sys
-from pathlib import Path
-LAZY = [f"tui.app.screens.{{name}}" for name in ("modals", "help", "history", "error")]
-LAZY.append("textual.widgets._tabbed_content")  # the order entry's tabs: built after it too
-LAZY.append("tui.service._events")  # the service's event classes: its first event is after it
-LAZY.append("tui.domain.validation")  # the order forms': built after it
-from tui.app.main_app import CollateralApp
-from tui.service import TradingService
-assert not [m for m in LAZY if m in sys.modules], "imported with the app"
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-service = TradingService.for_whitebit(
-    f"http://127.0.0.1:{{port}}", f"ws://127.0.0.1:{{port}}/ws", api_key="k", api_secret="s",
-    nonce_path=Path({str(tmp_path / "nonce")!r}),
-)
-seen = []
-app = CollateralApp(service, on_first_frame=lambda: seen.append([m in sys.modules for m in LAZY]))
-async def main():
-    async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.02)
-            if seen and all(m in sys.modules for m in LAZY):
-                break
-asyncio.run(main())
-assert seen == [[False] * len(LAZY)], seen
-assert all(m in sys.modules for m in LAZY), [m for m in LAZY if m not in sys.modules]
-print("ok")
-"""
-    assert fresh_python(code).endswith("ok")

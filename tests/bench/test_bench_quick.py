@@ -16,6 +16,7 @@ FIGURES = {
     "stream_to_paint",
     "key_to_wire",
     "cold_start",
+    "first_useful_frame",
     "rest_call_vs_httpx",
     "rest_call_vs_ccxt",
     "first_call_vs_ccxt",

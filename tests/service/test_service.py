@@ -35,7 +35,6 @@ async def test_start_loads_venue_markets_and_balances(service: tuple[TradingServ
     assert all(m.product is Product.FUTURES for m in svc.markets_for(Product.FUTURES))
     assert svc.balances["USDT"].balance == Decimal("10000")
     assert isinstance(svc.prices["BTC_PERP"], Decimal)
-    assert svc.trading_blocked() is None
     await rec.wait_for(lambda: svc.stream_state("positions") is StreamState.LIVE)
     await rec.wait_for(lambda: svc.stream_state("prices") is StreamState.LIVE)
 

@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 from textual import work
 from textual.app import App
 
+from tui.service import CommandError
+
 from . import messages as msg
 from ._compat import NoLocalsCrashReport
 from .actions import bindings, help_rows, validate_keymap
 from .commands import DeskCommands
-from .paths import add_stylesheets, css_paths, later_css_paths
+from .paths import css_paths
 from .screens.desk import DeskScreen
 
 if TYPE_CHECKING:
@@ -94,39 +96,18 @@ class CollateralApp(NoLocalsCrashReport, App[None]):
         self.push_screen(self.desk)
         self.bridge.attach(self.desk)
         self._bench_fd = _bench_fd()
-        # The desk paints first ("connecting"), then the service starts: its client imports and
-        # requests would otherwise hold the first frame back.
-        self.desk.call_after_refresh(self._after_first_frame)
+        self.desk.call_after_refresh(self._first_frame)
+        self.start_service()
 
-    def _after_first_frame(self) -> None:
+    def _first_frame(self) -> None:
         if self._on_first_frame is not None:
             on_first_frame, self._on_first_frame = self._on_first_frame, None
             on_first_frame()
         if self._bench_fd is not None:
             self._bench_mark(b"frame\n")
-        # The stylesheets the first frame went without (paths.py): read now, so that neither
-        # the order entry nor the first dialog or screen has to.
-        add_stylesheets(self, later_css_paths())
-        self._preload()
-        self.start_service()
-
-    @work(thread=True, group="preload", exit_on_error=False)
-    def _preload(self) -> None:
-        """Load what the first frame went without (bench: cold_start), so that no key and no
-        service event waits for it: the dialogs and other screens (imported where shown), the
-        service's event classes (loaded on first use, see tui.service.events), the order forms'
-        validation."""
-        import tui.domain.validation  # noqa: F401
-        from tui.service import events
-
-        from .screens import error, help, history, modals  # noqa: F401
-
-        events.Event  # noqa: B018 - loads the event classes
 
     @work(group="service-start", exclusive=True, exit_on_error=False)
     async def start_service(self) -> None:
-        from tui.service import CommandError
-
         try:
             if self._endpoint_ready is not None:
                 await self._endpoint_ready()
@@ -166,7 +147,5 @@ class CollateralApp(NoLocalsCrashReport, App[None]):
 
     async def on_unmount(self) -> None:
         self.bridge.detach()
-        try:
+        with contextlib.suppress(Exception):  # shutting down: nothing useful to do with it
             await self.service.stop()
-        except Exception:  # shutting down: nothing useful to do with it
-            pass

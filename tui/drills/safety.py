@@ -250,7 +250,7 @@ async def drill_safe_defaults(ctx: DrillContext) -> None:
         blocked.venue is not None and not blocked.venue.sandbox,
         "the endpoint was taken for a sandbox",
     )
-    reason = blocked.trading_blocked()
+    reason = blocked.trade_gate().reason
     check(reason is not None and "--live" in reason, f"trading not blocked: {reason!r}")
     req = OrderRequest("BTC_PERP", Side.BUY, OrderType.MARKET, D("0.001"))
     refusals = 0
@@ -291,6 +291,6 @@ async def drill_safe_defaults(ctx: DrillContext) -> None:
 
     allowed = ctx.service(sb, allow_live=True)  # control: with --live the order goes through
     await ctx.started(allowed)
-    check(allowed.trading_blocked() is None, "trading blocked with --live")
+    check("--live" not in (allowed.trade_gate().reason or ""), "trading blocked with --live")
     await allowed.place_order(req)
     check(len(sb.recorder.order_requests()) == 1, "the --live order did not reach the endpoint")

@@ -1,7 +1,15 @@
 """The async service layer: owns the venue clients, holds state, publishes changes. No Textual."""
 
 from . import events
-from .trading import Thresholds, TradingService
+from .trading import Thresholds, TradeGate, TradingService
 from .venue import CommandError, StreamCallbacks, Venue
 
-__all__ = ["CommandError", "StreamCallbacks", "Thresholds", "TradingService", "Venue", "events"]
+__all__ = [
+    "CommandError",
+    "StreamCallbacks",
+    "Thresholds",
+    "TradeGate",
+    "TradingService",
+    "Venue",
+    "events",
+]

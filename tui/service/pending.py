@@ -100,7 +100,9 @@ def _decode(item: Any) -> PendingOrder:
         client_order_id=cid,
     )
     created = item.get("created", 0)
-    return PendingOrder(cid, request, float(created) if isinstance(created, int) else 0.0)  # float-ok: time
+    return PendingOrder(
+        cid, request, float(created) if isinstance(created, int) else 0.0
+    )  # float-ok: time
 
 
 class PendingOrders:

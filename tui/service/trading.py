@@ -59,6 +59,26 @@ FILL_MEMORY = 1000  # order ids whose announced fill amount is remembered
 
 
 @dataclass(frozen=True, slots=True)
+class TradeGate:
+    """The service's one answer to "may I trade now?" (see :meth:`TradingService.trade_gate`).
+
+    ``allowed``: orders, closes and settings changes may go out without asking. Otherwise
+    ``reason`` says why. ``stale_streams`` is not empty only when stale data is the sole
+    reason: a trader may then still close after confirming (:attr:`overridable`); any other
+    reason (not connected, a LIVE endpoint without ``--live``) refuses every command.
+    """
+
+    allowed: bool
+    reason: str | None = None
+    stale_streams: tuple[str, ...] = ()
+
+    @property
+    def overridable(self) -> bool:
+        """Refused only because of stale data: a close may go through once confirmed."""
+        return not self.allowed and bool(self.stale_streams)
+
+
+@dataclass(frozen=True, slots=True)
 class Thresholds:
     """Distance-to-liquidation bands in percent: > green is safe, < red is danger."""
 
@@ -75,7 +95,7 @@ class Thresholds:
         return "red"
 
 
-Listener = Callable[["events.Event"], None]  # a string: events load on first use
+Listener = Callable[[events.Event], None]
 
 
 class TradingService:
@@ -199,7 +219,8 @@ class TradingService:
             except CommandError as exc:
                 self._publish(
                     events.ServiceError(
-                        "reconcile", f"Cannot check order {cid} from the last session: {exc.message}"
+                        "reconcile",
+                        f"Cannot check order {cid} from the last session: {exc.message}",
                     )
                 )
                 continue  # kept for the next start
@@ -255,7 +276,9 @@ class TradingService:
 
     # -- derived state ---------------------------------------------------------------------
     def markets_for(self, product: Product) -> list[Market]:
-        return sorted((m for m in self.markets.values() if m.product is product), key=lambda m: m.name)
+        return sorted(
+            (m for m in self.markets.values() if m.product is product), key=lambda m: m.name
+        )
 
     def stream_state(self, name: str) -> StreamState:
         return self._stream_state[name]
@@ -279,12 +302,25 @@ class TradingService:
             return None
         return risk.liquidation_distance(position.direction, mark, position.liquidation_price)
 
-    def trading_blocked(self) -> str | None:
-        if self.venue is None:
-            return "Not connected yet"
+    def trade_gate(self) -> TradeGate:
+        """May the trader trade now? Refused outright before the service has started and on a
+        LIVE endpoint without ``allow_live``; refused but overridable while a stream is not
+        LIVE (connecting, stale, reconnecting, closed). The venue judges staleness, each stream
+        against its own threshold (:meth:`stale_after`); nothing else here does."""
+        if self.venue is None or not self._started:
+            return TradeGate(False, "Connecting...")
         if not self.venue.sandbox and not self.live_allowed:
-            return "LIVE endpoint: start with --live to trade real money"
-        return None
+            return TradeGate(False, "LIVE endpoint: start with --live to trade real money")
+        stale: list[str] = []
+        first: str | None = None
+        for name in STREAMS:
+            state = self._stream_state[name]
+            if state is not StreamState.LIVE:
+                stale.append(name)
+                first = first or f"{name} stream {state.value}"
+        if first is not None:
+            return TradeGate(False, f"Data stale: {first}", tuple(stale))
+        return TradeGate(True)
 
     def free_collateral(self) -> Decimal:
         if self.summary is not None:
@@ -292,7 +328,11 @@ class TradingService:
         usdt = self.balances.get("USDT")
         if usdt is None:
             return ZERO
-        return usdt.available_without_borrow if usdt.available_without_borrow is not None else usdt.balance
+        return (
+            usdt.available_without_borrow
+            if usdt.available_without_borrow is not None
+            else usdt.balance
+        )
 
     # -- stream callbacks ------------------------------------------------------------------
     def _touch(self, stream: str) -> None:
@@ -411,22 +451,29 @@ class TradingService:
             seen.add("margin_call")
             self._publish(
                 events.PositionAlert(
-                    "margin_call", now, now.liquidation_state, f"{now.market} position in MARGIN CALL"
+                    "margin_call",
+                    now,
+                    now.liquidation_state,
+                    f"{now.market} position in MARGIN CALL",
                 )
             )
         elif now.liquidation_state is None:
             seen.discard("margin_call")
-        if before is not None and now.size < before.size and now.id not in self._own_closes:
-            if before.liquidation_state is not None or now.liquidation_state is not None:
-                self._publish(
-                    events.PositionAlert(
-                        "partially_liquidated",
-                        now,
-                        now.liquidation_state,
-                        f"{now.market} position partially liquidated: "
-                        f"{risk.fmt(before.size)} -> {risk.fmt(now.size)}",
-                    )
+        if (
+            before is not None
+            and now.size < before.size
+            and now.id not in self._own_closes
+            and (before.liquidation_state is not None or now.liquidation_state is not None)
+        ):
+            self._publish(
+                events.PositionAlert(
+                    "partially_liquidated",
+                    now,
+                    now.liquidation_state,
+                    f"{now.market} position partially liquidated: "
+                    f"{risk.fmt(before.size)} -> {risk.fmt(now.size)}",
                 )
+            )
         dist = self.distance(now)
         if dist is not None and dist.percent < self.thresholds.red:
             if "near" not in seen:
@@ -448,19 +495,27 @@ class TradingService:
             self._own_closes.discard(last.id)
             return
         mark = self.mark_price(last.market)
-        dist = risk.liquidation_distance(last.direction, mark, last.liquidation_price) if mark else None
+        dist = (
+            risk.liquidation_distance(last.direction, mark, last.liquidation_price)
+            if mark
+            else None
+        )
         if last.liquidation_state is not None or (dist is not None and dist.absolute <= 0):
             self._publish(
                 events.PositionAlert(
-                    "liquidated", last, LiquidationState.LIQUIDATION, f"{last.market} position LIQUIDATED"
+                    "liquidated",
+                    last,
+                    LiquidationState.LIQUIDATION,
+                    f"{last.market} position LIQUIDATED",
                 )
             )
 
     # -- commands --------------------------------------------------------------------------
     def _guard(self) -> None:
-        reason = self.trading_blocked()
-        if reason is not None:
-            raise CommandError(None, reason)
+        """Commands refuse what the gate refuses outright; stale data is the desk's to confirm."""
+        gate = self.trade_gate()
+        if not gate.allowed and not gate.overridable:
+            raise CommandError(None, gate.reason or "Trading is disabled")
 
     async def place_order(self, request: OrderRequest) -> list[Order]:
         self._guard()
@@ -521,7 +576,9 @@ class TradingService:
             except CommandError as exc:
                 self._own_closes.discard(position.id)
                 failures.append(
-                    CommandError(exc.code, f"{position.market} #{position.id}: {exc.message}", exc.errors)
+                    CommandError(
+                        exc.code, f"{position.market} #{position.id}: {exc.message}", exc.errors
+                    )
                 )
         await self._refresh_after_command()
         return failures

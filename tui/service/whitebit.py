@@ -6,10 +6,10 @@ import asyncio
 import functools
 import importlib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from tui.api.errors import ApiError, OrderUncertainError, TransportError
 from tui.api.signing import Credentials
@@ -54,7 +54,7 @@ def _translate(exc: Exception) -> CommandError:
     return CommandError(None, f"{type(exc).__name__}: {exc}")
 
 
-def _venue_call(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+def _venue_call(fn: Callable[P, Awaitable[T]]) -> Callable[P, Coroutine[Any, Any, T]]:
     """Turn the client's typed errors into ``CommandError`` at the venue boundary."""
 
     @functools.wraps(fn)
@@ -190,7 +190,9 @@ class WhiteBitVenue:
         for order in await self._rest.active_orders(market=market, client_order_id=client_order_id):
             if order.client_order_id == client_order_id:
                 found[order.id] = order
-        for order in await self._rest.executed_orders(market=market, client_order_id=client_order_id):
+        for order in await self._rest.executed_orders(
+            market=market, client_order_id=client_order_id
+        ):
             if order.client_order_id == client_order_id:
                 found.setdefault(order.id, order)
         return list(found.values())
@@ -204,7 +206,9 @@ class WhiteBitVenue:
 
     @_venue_call
     async def close_position(self, position: Position, amount: Decimal | None) -> None:
-        hedge_side = position.position_side if position.position_side is not PositionSide.BOTH else None
+        hedge_side = (
+            position.position_side if position.position_side is not PositionSide.BOTH else None
+        )
         if amount is None or amount >= position.size:
             await self._rest.close_position(position.id, position.market, hedge_side)
             return

@@ -8,13 +8,10 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
-from ..paths import SCREEN_STYLESHEETS, css_paths
 
 
 class StartErrorScreen(Screen[bool]):
     """Returns True to retry, False to quit."""
-
-    CSS_PATH = css_paths(SCREEN_STYLESHEETS)
 
     BINDINGS = [
         Binding("r", "retry", "Retry", id="error.retry"),

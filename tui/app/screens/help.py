@@ -12,11 +12,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
-from ..paths import MODAL_STYLESHEETS, css_paths
 
 
 class HelpScreen(ModalScreen[None]):
-    CSS_PATH = css_paths(MODAL_STYLESHEETS)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),

@@ -17,7 +17,6 @@ from tui.domain.models import FundingPayment, PositionEvent
 from tui.domain.risk import fmt
 
 from ..formatting import DASH, signed
-from ..paths import SCREEN_STYLESHEETS, css_paths
 
 if TYPE_CHECKING:
     from tui.service import TradingService
@@ -34,7 +33,6 @@ def when(ts: Decimal | None, show: bool = True) -> str:
 
 
 class HistoryScreen(Screen[None]):
-    CSS_PATH = css_paths(SCREEN_STYLESHEETS)
 
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="history.close"),

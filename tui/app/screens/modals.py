@@ -19,7 +19,6 @@ from tui.domain import risk
 from tui.domain.models import Direction
 
 from ..formatting import money, signed
-from ..paths import MODAL_STYLESHEETS, css_paths
 
 CONFIRM_BINDINGS = [
     Binding("y,enter", "confirm", "Confirm", id="modal.confirm"),
@@ -29,8 +28,6 @@ CONFIRM_BINDINGS = [
 
 class ConfirmModal(ModalScreen[bool]):
     """A yes/no question with the details of what will happen."""
-
-    CSS_PATH = css_paths(MODAL_STYLESHEETS)
 
     BINDINGS = CONFIRM_BINDINGS
 
@@ -93,8 +90,6 @@ def close_amount(target: CloseTarget, pct: Decimal) -> Decimal:
 
 class CloseModal(ModalScreen[Decimal | None]):
     """Close a position: 25/50/100 % (default 100 %). Returns the percent, or None."""
-
-    CSS_PATH = css_paths(MODAL_STYLESHEETS)
 
     BINDINGS = [
         *CONFIRM_BINDINGS,
@@ -179,8 +174,6 @@ class CloseModal(ModalScreen[Decimal | None]):
 class CloseAllModal(ModalScreen[bool]):
     """Close every position: type CLOSE and press enter."""
 
-    CSS_PATH = css_paths(MODAL_STYLESHEETS)
-
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
 
     def __init__(self, lines: list[str]) -> None:
@@ -218,8 +211,6 @@ class CloseAllModal(ModalScreen[bool]):
 
 class LeverageModal(ModalScreen[int | None]):
     """Pick an allowed leverage for the product, then confirm with enter/y."""
-
-    CSS_PATH = css_paths(MODAL_STYLESHEETS)
 
     BINDINGS = [
         Binding("y", "confirm", "Confirm", id="modal.confirm"),

@@ -28,7 +28,6 @@ from textual.widgets import Button, Input, Label, Select, Static
 from tui.domain.models import OrderRequest, OrderType, Product
 
 from ..formatting import money, percent
-from ..paths import ENTRY_STYLESHEETS, add_stylesheets, css_paths
 
 if TYPE_CHECKING:
     from textual.widget import AwaitMount
@@ -533,7 +532,6 @@ class OrderEntry(Vertical):
         if self._building or not self.is_attached:
             return None
         self._building = True
-        add_stylesheets(self.app, css_paths(ENTRY_STYLESHEETS))  # read once, before the mount
         if self._product is Product.FUTURES:
             self._futures_mounting = True
             self._futures.block_reason = self._margin.block_reason
