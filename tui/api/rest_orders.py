@@ -13,13 +13,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import secrets
-import time
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from tui.domain.models import Order, OrderRequest, OrderType
+from tui.domain.models import Order, OrderRequest, OrderType, new_client_order_id
 
 from . import parsing
 from .errors import (
@@ -62,11 +60,6 @@ def decimal_str(value: Decimal) -> str:
     if text in ("-0", ""):
         text = "0"
     return text
-
-
-def new_client_order_id() -> str:
-    """Unique, WhiteBIT-safe ([A-Za-z0-9._-]) client order id: ``ct-<ms hex>-<random hex>``."""
-    return f"ct-{time.time_ns() // 1_000_000:x}-{secrets.token_hex(4)}"
 
 
 def _order_query(

@@ -11,6 +11,8 @@ They describe what a trader needs to see, not one exchange's wire format: a seco
 from __future__ import annotations
 
 import enum
+import secrets
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -245,3 +247,9 @@ class VenueInfo:
     rest_url: str
     ws_url: str
     sandbox: bool
+
+
+def new_client_order_id() -> str:
+    """A unique client order id in the characters every venue accepts ([A-Za-z0-9-]):
+    ``ct-<ms hex>-<random hex>``."""
+    return f"ct-{time.time_ns() // 1_000_000:x}-{secrets.token_hex(4)}"

@@ -1,7 +1,8 @@
 """The async service layer: owns the venue clients, holds state, publishes changes. No Textual."""
 
 from . import events
-from .trading import Thresholds, TradeGate, TradingService
+from .gate import Thresholds, TradeGate
+from .trading import TradingService
 from .venue import CommandError, StreamCallbacks, Venue
 
 __all__ = [

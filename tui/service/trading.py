@@ -22,11 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,7 +35,6 @@ from tui.domain.models import (
     AccountSummary,
     Balance,
     FundingPayment,
-    LiquidationState,
     Market,
     Order,
     OrderRequest,
@@ -45,9 +43,12 @@ from tui.domain.models import (
     Product,
     StreamState,
     VenueInfo,
+    new_client_order_id,
 )
 
 from . import events
+from .alerts import AlertTracker
+from .gate import Thresholds, TradeGate
 from .pending import PendingOrders
 from .venue import CommandError, StreamCallbacks, Venue
 
@@ -56,43 +57,6 @@ log = logging.getLogger(__name__)
 STREAMS = ("positions", "prices")
 ZERO = Decimal(0)
 FILL_MEMORY = 1000  # order ids whose announced fill amount is remembered
-
-
-@dataclass(frozen=True, slots=True)
-class TradeGate:
-    """The service's one answer to "may I trade now?" (see :meth:`TradingService.trade_gate`).
-
-    ``allowed``: orders, closes and settings changes may go out without asking. Otherwise
-    ``reason`` says why. ``stale_streams`` is not empty only when stale data is the sole
-    reason: a trader may then still close after confirming (:attr:`overridable`); any other
-    reason (not connected, a LIVE endpoint without ``--live``) refuses every command.
-    """
-
-    allowed: bool
-    reason: str | None = None
-    stale_streams: tuple[str, ...] = ()
-
-    @property
-    def overridable(self) -> bool:
-        """Refused only because of stale data: a close may go through once confirmed."""
-        return not self.allowed and bool(self.stale_streams)
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Distance-to-liquidation bands in percent: > green is safe, < red is danger."""
-
-    green: Decimal = Decimal(15)
-    red: Decimal = Decimal(5)
-
-    def band(self, percent: Decimal | None) -> str:
-        if percent is None:
-            return "unknown"
-        if percent > self.green:
-            return "green"
-        if percent >= self.red:
-            return "amber"
-        return "red"
 
 
 Listener = Callable[[events.Event], None]
@@ -127,8 +91,7 @@ class TradingService:
         self._listeners: list[Listener] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._resync_lock = asyncio.Lock()
-        self._alerted: dict[int, set[str]] = {}
-        self._own_closes: set[int] = set()
+        self._alerts = AlertTracker(self.thresholds)
         self._announced_fills: OrderedDict[int, Decimal] = OrderedDict()
         self._started = False
 
@@ -441,74 +404,14 @@ class TradingService:
         if added or removed or changed:
             self._publish(events.PositionsChanged(dict(new), added, removed, changed))
         for pid in added | changed:
-            self._check_alerts(old.get(pid), new[pid])
+            now = new[pid]
+            for alert in self._alerts.changed(old.get(pid), now, self.distance(now)):
+                self._publish(alert)
         for pid in removed:
-            self._check_vanished(old[pid])
-
-    def _check_alerts(self, before: Position | None, now: Position) -> None:
-        seen = self._alerted.setdefault(now.id, set())
-        if now.liquidation_state is LiquidationState.MARGIN_CALL and "margin_call" not in seen:
-            seen.add("margin_call")
-            self._publish(
-                events.PositionAlert(
-                    "margin_call",
-                    now,
-                    now.liquidation_state,
-                    f"{now.market} position in MARGIN CALL",
-                )
-            )
-        elif now.liquidation_state is None:
-            seen.discard("margin_call")
-        if (
-            before is not None
-            and now.size < before.size
-            and now.id not in self._own_closes
-            and (before.liquidation_state is not None or now.liquidation_state is not None)
-        ):
-            self._publish(
-                events.PositionAlert(
-                    "partially_liquidated",
-                    now,
-                    now.liquidation_state,
-                    f"{now.market} position partially liquidated: "
-                    f"{risk.fmt(before.size)} -> {risk.fmt(now.size)}",
-                )
-            )
-        dist = self.distance(now)
-        if dist is not None and dist.percent < self.thresholds.red:
-            if "near" not in seen:
-                seen.add("near")
-                self._publish(
-                    events.PositionAlert(
-                        "near_liquidation",
-                        now,
-                        now.liquidation_state,
-                        f"{now.market} is {risk.fmt(dist.percent, 2)}% from liquidation",
-                    )
-                )
-        elif dist is not None:
-            seen.discard("near")
-
-    def _check_vanished(self, last: Position) -> None:
-        self._alerted.pop(last.id, None)
-        if last.id in self._own_closes:
-            self._own_closes.discard(last.id)
-            return
-        mark = self.mark_price(last.market)
-        dist = (
-            risk.liquidation_distance(last.direction, mark, last.liquidation_price)
-            if mark
-            else None
-        )
-        if last.liquidation_state is not None or (dist is not None and dist.absolute <= 0):
-            self._publish(
-                events.PositionAlert(
-                    "liquidated",
-                    last,
-                    LiquidationState.LIQUIDATION,
-                    f"{last.market} position LIQUIDATED",
-                )
-            )
+            last = old[pid]
+            vanished = self._alerts.vanished(last, self.distance(last))
+            if vanished is not None:
+                self._publish(vanished)
 
     # -- commands --------------------------------------------------------------------------
     def _guard(self) -> None:
@@ -556,25 +459,25 @@ class TradingService:
             raise CommandError(104, "position doesn't exist.", {"positionId": [str(position_id)]})
         if amount is not None and amount <= 0:
             raise CommandError(None, "Amount to close must be positive")
-        self._own_closes.add(position_id)
+        self._alerts.own_closes.add(position_id)
         try:
             await self._venue.close_position(position, amount)
         except CommandError:
-            self._own_closes.discard(position_id)
+            self._alerts.own_closes.discard(position_id)
             raise
         await self._refresh_after_command()
         if position_id in self.positions:  # a partial close: later shrinks are not ours
-            self._own_closes.discard(position_id)
+            self._alerts.own_closes.discard(position_id)
 
     async def close_all_positions(self) -> list[CommandError]:
         self._guard()
         failures: list[CommandError] = []
         for position in list(self.positions.values()):
-            self._own_closes.add(position.id)
+            self._alerts.own_closes.add(position.id)
             try:
                 await self._venue.close_position(position, None)
             except CommandError as exc:
-                self._own_closes.discard(position.id)
+                self._alerts.own_closes.discard(position.id)
                 failures.append(
                     CommandError(
                         exc.code, f"{position.market} #{position.id}: {exc.message}", exc.errors
@@ -607,11 +510,6 @@ class TradingService:
             await self.resync()
         except CommandError as exc:
             self._publish(events.ServiceError("refresh", exc.message, exc.code))
-
-
-def new_client_order_id() -> str:
-    """A unique clientOrderId in the characters every venue accepts ([A-Za-z0-9-])."""
-    return f"ct-{time.time_ns() // 1_000_000:x}-{secrets.token_hex(4)}"
 
 
 def _with_product(p: Position) -> Position:
