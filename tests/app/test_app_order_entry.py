@@ -12,7 +12,8 @@ from textual.widgets import Input, Label, Select, TabbedContent
 
 from tui.app.main_app import CollateralApp
 from tui.app.paths import css_paths
-from tui.app.widgets.order_form import OrderEntry, OrderForm
+from tui.app.widgets.order_entry import OrderEntry
+from tui.app.widgets.order_form import OrderForm
 from tui.domain.models import OrderType, Product
 from tui.service import events
 

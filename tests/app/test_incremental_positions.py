@@ -86,8 +86,7 @@ def shown(desk: DeskScreen) -> tuple[object, ...]:
     table = desk.positions_table
     keys = table.row_keys
     cells = [table.cells(k) for k in keys]
-    bars = [e[3] for e in desk._position_rows.values() if e[3] is not None]
-    return keys, cells, bars
+    return keys, cells, desk.position_rows.bars
 
 
 async def test_incremental_applies_equal_a_full_pass() -> None:
@@ -114,26 +113,23 @@ async def test_incremental_applies_equal_a_full_pass() -> None:
             if step % 3 == 0:  # a price moved
                 market = positions[rng.randrange(len(positions))].market
                 service._on_price(market, service.prices[market] * Decimal("1.001"))
-            calls: list[bool] = []
-            real = desk._apply_some_positions
+            rows = desk.position_rows
+            full_passes: list[bool] = []
+            real_full = rows._full
 
-            def spy(touched: set[int], real=real, calls=calls) -> None:
-                calls.append(True)
-                real(touched)
+            def spy(*args: object, real_full=real_full, full_passes=full_passes) -> object:
+                full_passes.append(True)
+                return real_full(*args)  # type: ignore[arg-type]
 
-            desk._apply_some_positions = spy  # type: ignore[method-assign]
+            rows._full = spy  # type: ignore[method-assign]
             service._on_positions(positions)
             await pilot.pause(0.05)
-            desk._apply_some_positions = real  # type: ignore[method-assign]
-            incremental += len(calls)
+            del rows._full
+            incremental += not full_passes
             after = shown(desk)
             assert len(after[0]) == len(positions)
             # a full pass over the same state changes nothing
-            assert (
-                desk.positions_table.sync({e[1]: e[2] for e in desk._position_rows.values()})
-                is False
-            )
-            desk._touched = None
+            rows.touch_all()
             desk.dirty.add("positions")
             desk.apply_state()
             assert shown(desk) == after, step

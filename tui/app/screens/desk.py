@@ -17,11 +17,10 @@ from collections import deque
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -29,7 +28,6 @@ from textual.worker import Worker, WorkerState
 
 from tui.domain.markets import product_of
 from tui.domain.models import Order, OrderRequest, Position, Product
-from tui.service import CommandError
 
 from .. import messages as msg
 from .. import presenters
@@ -37,7 +35,8 @@ from ..actions import bindings
 from ..formatting import age as fmt_age
 from ..widgets.balances import BalanceView
 from ..widgets.liq_chart import LiqChart
-from ..widgets.order_form import OrderEntry, OrderForm
+from ..widgets.order_entry import OrderEntry
+from ..widgets.order_form import OrderForm
 from ..widgets.positions import OrdersTable, PositionsTable
 from ..widgets.status import StatusBar, StreamView
 from ..widgets.tables import KeyedTable
@@ -435,32 +434,14 @@ class DeskScreen(Screen[None]):
         # The request is started before "Sending..." is painted: the form is marked in flight
         # now (a second Enter is refused) and shows it once the request is on its way.
         form.in_flight = True
-        self.place_order(form, request)
+        # Not exclusive: cancelling an order request may not stop it reaching the exchange.
+        # The form refuses a second Enter while this runs instead.
+        self._run_flow(flows.place_order(self, form, request), "orders")
         self.set_timer(SHOW_SENDING_AFTER, lambda: self._show_sending(form))
 
     def _show_sending(self, form: OrderForm) -> None:
         if form.in_flight:  # (not if the answer came first)
             form.set_in_flight(True)
-
-    @work(group="orders", exit_on_error=False)
-    async def place_order(self, form: OrderForm, request: OrderRequest) -> None:
-        # Not exclusive: cancelling an order request may not stop it reaching the exchange.
-        # The form keeps submit disabled while this runs instead.
-        try:
-            orders = await self.service.place_order(request)
-        except CommandError as exc:
-            self.post_message(OrderDone(form, f"Rejected: {exc}", error=True))
-            self.notify(str(exc), title="Order rejected", severity="error")
-            return
-        except Exception:
-            self.post_message(OrderDone(form, "Order failed (see notification)", error=True))
-            raise
-        ids = ", ".join(f"#{o.id}" for o in orders) or "-"
-        self.post_message(OrderDone(form, f"Placed {ids}", error=False))
-        self.dirty.update({"orders", "positions", "balances"})
-
-    def on_order_done(self, message: OrderDone) -> None:
-        message.form.order_done(message.text, error=message.error)
 
     # ------------------------------------------------------------------ destructive actions
 
@@ -533,20 +514,9 @@ class DeskScreen(Screen[None]):
                 title=f"{event.worker.group} failed",
                 severity="error",
             )
-            if event.worker.group == "orders":
-                for form in self.entry.forms:
-                    if form.in_flight:
-                        form.order_done("Order failed", error=True)
 
 
 def _set_subtitle(widget: Widget, text: str) -> None:
     if str(widget.border_subtitle or "") != text:  # setting it always repaints
         widget.border_subtitle = text
 
-
-class OrderDone(Message):
-    def __init__(self, form: OrderForm, text: str, *, error: bool) -> None:
-        super().__init__()
-        self.form = form
-        self.text = text
-        self.error = error

@@ -1,4 +1,4 @@
-"""The desk's keyboard flows: close, close all, cancel, leverage, hedge mode.
+"""The desk's keyboard flows: place an order, close, close all, cancel, leverage, hedge mode.
 
 Each flow is a coroutine the desk runs as a worker (``push_screen_wait`` needs one): it asks
 with a dialog that shows exactly what will happen, resolving the position or order from its id
@@ -25,10 +25,29 @@ from .modals import (
 )
 
 if TYPE_CHECKING:
+    from tui.domain.models import OrderRequest
+
+    from ..widgets.order_form import OrderForm
     from .desk import DeskScreen
 
 #: Positions listed by name in the close-all dialog; the rest are counted.
 CLOSE_ALL_LISTED = 8
+
+
+async def place_order(desk: DeskScreen, form: OrderForm, request: OrderRequest) -> None:
+    """Send one validated order (the desk checked the gate); the form shows the answer."""
+    try:
+        orders = await desk.service.place_order(request)
+    except CommandError as exc:
+        form.order_done(f"Rejected: {exc}", error=True)
+        desk.notify(str(exc), title="Order rejected", severity="error")
+        return
+    except Exception:
+        form.order_done("Order failed (see notification)", error=True)
+        raise
+    ids = ", ".join(f"#{o.id}" for o in orders) or "-"
+    form.order_done(f"Placed {ids}", error=False)
+    desk.dirty.update({"orders", "positions", "balances"})
 
 
 def refused_outright(desk: DeskScreen) -> bool:

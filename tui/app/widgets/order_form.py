@@ -1,6 +1,4 @@
-"""Order entry: a Margin and a Futures tab, each with its own form. The forms are most of the
-desk's widgets: the pane is empty in the desk's first frame and its tabs and forms are built
-just after it (see :class:`OrderEntry`; bench: cold_start).
+"""One product's order form (the Margin and Futures tabs around two of them: order_entry.py).
 
 The form validates as the trader types with ``tui.domain.validation.validate_order_form``
 (the one shared rule set), shows each message next to its field, shows a live risk preview,
@@ -16,10 +14,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.compose import compose
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -30,9 +27,6 @@ from tui.domain.models import OrderRequest, OrderType, Product
 from ..formatting import money, percent
 
 if TYPE_CHECKING:
-    from textual.widget import AwaitMount
-    from textual.widgets import TabbedContent
-
     from tui.domain.validation import OrderForm as FormData
     from tui.domain.validation import RiskPreview
     from tui.service import TradingService
@@ -81,29 +75,6 @@ def preview_text(preview: RiskPreview | None, quote: str) -> str:
         )
         lines.append(f"Est. liq {money(preview.est_liquidation_price)}{dist}")
     return "\n".join(lines)
-
-
-class FieldInput(Input):
-    """An order form's text field, where Enter submits the form at once.
-
-    A plain Input submits through its ``enter`` binding, and Textual looks a non-priority
-    binding up only after the key has bubbled from the field through each container to the app
-    (a dozen message queues), then ``Input.Submitted`` bubbles to the form: ~2 ms of hops from
-    Enter to the form, each one a chance to wait behind a repaint or a snapshot apply on the
-    event loop (bench: key_to_wire). Here the form is told in the field's own step. That step
-    still comes after the keys typed before Enter (they are queued to this field first), so the
-    form reads the whole amount/price; a priority binding would run before them.
-    """
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key != "enter":
-            return  # Input's own handlers follow (on the class below in the MRO)
-        form = next((node for node in self.ancestors if isinstance(node, OrderForm)), None)
-        if form is None:
-            return  # not in a form: Input's binding submits as usual
-        event.stop()
-        event.prevent_default()
-        form.submit()
 
 
 #: The host's order placement: ``place(form, request)``, called from the key's own step.
@@ -192,14 +163,14 @@ class OrderForm(Vertical):
             "type",
         )
         yield from self._row(
-            "Amount", FieldInput(id="amount", compact=True, placeholder="amount"), "amount"
+            "Amount", Input(id="amount", compact=True, placeholder="amount"), "amount"
         )
-        yield from self._row("Price", FieldInput(id="price", compact=True), "price")
+        yield from self._row("Price", Input(id="price", compact=True), "price")
         yield from self._row(
-            "Trigger", FieldInput(id="activation_price", compact=True), "activation_price"
+            "Trigger", Input(id="activation_price", compact=True), "activation_price"
         )
         yield from self._row(
-            "Stop lim", FieldInput(id="stop_limit_price", compact=True), "stop_limit_price"
+            "Stop lim", Input(id="stop_limit_price", compact=True), "stop_limit_price"
         )
         if self.product is Product.FUTURES:  # margin pairs net one way: never a position side
             yield from self._row(
@@ -277,9 +248,7 @@ class OrderForm(Vertical):
         """Fill inputs programmatically (used by the command palette and tests)."""
         for field, value in values.items():
             widget = self.query_one(f"#{field}")
-            if isinstance(widget, Input):
-                widget.value = value
-            elif isinstance(widget, Select):
+            if isinstance(widget, Input) or isinstance(widget, Select):
                 widget.value = value
             self.touched.add(field)
         self.validate()
@@ -435,9 +404,6 @@ class OrderForm(Vertical):
             first = next(iter(self.errors.values()), "Fix the form")
             self.set_status(f"Not sent: {first}", error=True)
             return False
-        # Placed from this step: a message, even one posted straight to the screen, waits in the
-        # screen's queue behind whatever it is doing (a snapshot apply: 3-5 ms), and the order
-        # with it (bench: key_to_wire).
         if self.place is not None:
             self.place(self, self.request)
         else:
@@ -487,110 +453,4 @@ def _focus_now(widget: Widget) -> None:
     widget.screen.set_focus(widget)
 
 
-class OrderEntry(Vertical):
-    """The Margin/Futures tabs.
-
-    Built in steps (bench: cold_start): the pane is empty in the desk's first frame; the desk
-    calls :meth:`build` right after it (the tabs and the Margin form, or the Futures form if
-    its tab was asked for first), then :meth:`mount_futures`. Asking for a form before it is
-    built (``o``, ``m``/``f``) builds it now and focuses it once it is mounted.
-    """
-
-    def __init__(
-        self, service: TradingService, *, place: PlaceOrder | None = None, **kwargs: object
-    ) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.service = service
-        self._margin = OrderForm(
-            service, Product.MARGIN, place=place, id="form-margin", classes="order-form"
-        )
-        self._futures = OrderForm(
-            service, Product.FUTURES, place=place, id="form-futures", classes="order-form"
-        )
-        self._product = Product.MARGIN  # the tab shown (or to show once built)
-        self._building = False
-        self._futures_mounting = False
-
-    def compose(self) -> ComposeResult:
-        if not self._building:  # see build()
-            return
-        # The tabs' modules are imported when the entry builds (just after the desk's first
-        # frame), not with the desk (bench: cold_start).
-        from textual.widgets import TabbedContent, TabPane
-
-        initial = "tab-futures" if self._product is Product.FUTURES else "tab-margin"
-        with TabbedContent(id="product-tabs", initial=initial):
-            with TabPane("Margin", id="tab-margin"):
-                yield self._margin
-            with TabPane("Futures", id="tab-futures"):
-                if self._futures_mounting:  # its tab is the one asked for: see mount_futures
-                    yield self._futures
-
-    def build(self) -> AwaitMount | None:
-        """Mount the tabs and the form shown (once). Returns the mount to await, or None if
-        already built (or the app is exiting)."""
-        if self._building or not self.is_attached:
-            return None
-        self._building = True
-        if self._product is Product.FUTURES:
-            self._futures_mounting = True
-            self._futures.block_reason = self._margin.block_reason
-        mounting = self.mount_all(compose(self))
-        self.call_next(self._built, mounting)
-        return mounting
-
-    async def _built(self, mounting: AwaitMount) -> None:
-        from textual.widgets import Tabs
-
-        await mounting
-        for tabs in self.query(Tabs):  # m / f switch tabs: keep the strip out of the tab cycle
-            tabs.can_focus = False
-
-    def mount_futures(self) -> AwaitMount | None:
-        """Build the Futures form (once): the desk asks one frame after :meth:`build`; showing
-        the tab asks too."""
-        if not self._building:
-            return self.build()
-        if self._futures_mounting:
-            return None
-        from textual.widgets import TabPane
-
-        pane = self.query_one("#tab-futures", TabPane)
-        if not pane.is_attached:  # the app is exiting
-            return None
-        self._futures_mounting = True
-        # the desk sets this on every apply; until its next one, the new form follows the other
-        self._futures.block_reason = self._margin.block_reason
-        return pane.mount(self._futures)
-
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == "tab-futures":
-            self._product = Product.FUTURES
-            self.mount_futures()
-        elif event.pane.id == "tab-margin":
-            self._product = Product.MARGIN
-
-    @property
-    def active_form(self) -> OrderForm:
-        """The form of the tab shown (maybe not built yet: its ``focus_first`` then waits)."""
-        return self._futures if self._product is Product.FUTURES else self._margin
-
-    @property
-    def forms(self) -> list[OrderForm]:
-        """The forms that are built (the desk refreshes them on every apply)."""
-        return [form for form in (self._margin, self._futures) if form.is_mounted]
-
-    def show_product(self, product: Product) -> None:
-        self._product = product
-        if not self._building:
-            self.build()  # its first tab is this one
-            return
-        if product is Product.FUTURES:
-            self.mount_futures()
-        from textual.widgets import TabbedContent
-
-        tabs = self.query_one("#product-tabs", TabbedContent)
-        tabs.active = "tab-futures" if product is Product.FUTURES else "tab-margin"
-
-
-__all__ = ["FieldInput", "OrderEntry", "OrderForm", "PlaceOrder"]
+__all__ = ["OrderForm", "PlaceOrder"]
