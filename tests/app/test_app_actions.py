@@ -189,7 +189,7 @@ async def test_positions_table_keeps_the_selected_row(app: CollateralApp, sandbo
         eth_perp = int(selected)
         assert engine.positions[eth_perp].market == "ETH_PERP"
         # a few snapshots arrive, prices move: the cursor stays put
-        await sandbox.set_price("ETH_PERP", Decimal("3100"))
+        await sandbox.set_price("ETH_PERP", Decimal(3100))
         await wait_for(
             pilot, lambda: "3100.00" in table.cell(selected, "mark").text, "mark updated"
         )

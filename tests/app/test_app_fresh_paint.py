@@ -7,8 +7,6 @@ looking at it. Each price move must reach the painted screen, not only the table
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
-
 
 from textual.geometry import Region
 
@@ -25,19 +23,23 @@ def painted_text(app: CollateralApp) -> str:
     return "\n".join(strip.text for strip in strips)
 
 
-async def test_selected_row_paints_every_new_mark(app: CollateralApp, sandbox: SandboxServer) -> None:
+async def test_selected_row_paints_every_new_mark(
+    app: CollateralApp, sandbox: SandboxServer
+) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
         await open_position(app, "BTC_PERP", Side.BUY, "0.05")
         await open_position(app, "ETH_PERP", Side.SELL, "0.5")
-        await wait_for(pilot, lambda: len(screen.positions_table._cells) == 2, "two rows")
+        await wait_for(pilot, lambda: screen.positions_table.row_count == 2, "two rows")
         await pilot.press("p")
         assert screen.positions_table.selected_key is not None
         base = app.service.prices["BTC_PERP"]
         for step in (Decimal("0.99"), Decimal("0.985"), Decimal("1.01"), Decimal("0.97")):
             price = (base * step).quantize(Decimal("0.01"))
             await sandbox.set_price("BTC_PERP", price)
-            await wait_for(pilot, lambda p=price: app.service.prices["BTC_PERP"] == p, "price stream")
+            await wait_for(
+                pilot, lambda p=price: app.service.prices["BTC_PERP"] == p, "price stream"
+            )
             await settle(pilot)
             text = painted_text(app)
             assert f"{price:.2f}" in text, f"mark {price} not painted:\n{text}"

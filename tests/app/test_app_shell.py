@@ -11,7 +11,6 @@ from textual.widgets import DataTable, Static
 from tui.app import paths
 from tui.app.main_app import CollateralApp
 from tui.app.screens.error import StartErrorScreen
-from tui.app.screens.help import HelpScreen
 from tui.app.screens.history import HistoryScreen
 from tui.domain.models import Side
 

@@ -29,7 +29,7 @@ async def _with_positions(pilot: Pilot[Any]) -> None:
             side=Side.BUY,
             type=OrderType.LIMIT,
             amount=Decimal("0.001"),
-            price=Decimal("60000"),
+            price=Decimal(60000),
         )
     )
     await wait_for(pilot, lambda: screen.positions_table.row_count == 2, "positions")

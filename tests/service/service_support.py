@@ -37,14 +37,14 @@ class Recorder:
 
 
 def sandbox_config(**overrides: object) -> SandboxConfig:
-    options: dict[str, object] = dict(
-        host="127.0.0.1",
-        port=0,
-        static_prices=True,
-        balances={"USDT": Decimal("10000")},
-        push_interval=0.2,
-        tick_interval=0.2,
-    )
+    options: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": 0,
+        "static_prices": True,
+        "balances": {"USDT": Decimal(10000)},
+        "push_interval": 0.2,
+        "tick_interval": 0.2,
+    }
     options.update(overrides)
     return SandboxConfig(**options)  # type: ignore[arg-type]
 
@@ -57,7 +57,11 @@ def make_service(sb: SandboxServer, **kwargs: object) -> TradingService:
         api_key=cfg.api_key,
         api_secret=cfg.api_secret,
         poll_interval=0.3,
-        stream_options={"stale_after": 1.0, "stale_reconnect_after": 3.0, "backoff_base": 0.1,
-                        "backoff_cap": 0.5},
+        stream_options={
+            "stale_after": 1.0,
+            "stale_reconnect_after": 3.0,
+            "backoff_base": 0.1,
+            "backoff_cap": 0.5,
+        },
         **kwargs,  # type: ignore[arg-type]
     )

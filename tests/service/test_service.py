@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from service_support import Recorder, make_service, sandbox_config
 
 from tui.domain.models import (
     Direction,
@@ -20,20 +21,22 @@ from tui.domain.models import (
 from tui.sandbox import SandboxServer
 from tui.service import CommandError, TradingService, events
 
-from service_support import Recorder, make_service, sandbox_config
-
 
 def market_order(market: str, side: Side, amount: str, **kw: object) -> OrderRequest:
-    return OrderRequest(market=market, side=side, type=OrderType.MARKET, amount=Decimal(amount), **kw)  # type: ignore[arg-type]
+    return OrderRequest(
+        market=market, side=side, type=OrderType.MARKET, amount=Decimal(amount), **kw
+    )  # type: ignore[arg-type]
 
 
-async def test_start_loads_venue_markets_and_balances(service: tuple[TradingService, Recorder]) -> None:
+async def test_start_loads_venue_markets_and_balances(
+    service: tuple[TradingService, Recorder],
+) -> None:
     svc, rec = service
     assert svc.venue is not None and svc.venue.sandbox is True
     assert {"BTC_USDT", "ETH_USDT"} <= {m.name for m in svc.markets_for(Product.MARGIN)}
     assert {"BTC_PERP", "ETH_PERP"} <= {m.name for m in svc.markets_for(Product.FUTURES)}
     assert all(m.product is Product.FUTURES for m in svc.markets_for(Product.FUTURES))
-    assert svc.balances["USDT"].balance == Decimal("10000")
+    assert svc.balances["USDT"].balance == Decimal(10000)
     assert isinstance(svc.prices["BTC_PERP"], Decimal)
     await rec.wait_for(lambda: svc.stream_state("positions") is StreamState.LIVE)
     await rec.wait_for(lambda: svc.stream_state("prices") is StreamState.LIVE)
@@ -69,7 +72,9 @@ async def test_partial_close_halves_the_position(service: tuple[TradingService, 
     (pos,) = [p for p in svc.positions.values() if p.market == "ETH_PERP"]
     assert pos.direction is Direction.SHORT
     await svc.close_position(pos.id, Decimal("0.1"))
-    await rec.wait_for(lambda: pos.id in svc.positions and svc.positions[pos.id].size == Decimal("0.1"))
+    await rec.wait_for(
+        lambda: pos.id in svc.positions and svc.positions[pos.id].size == Decimal("0.1")
+    )
     assert svc.positions[pos.id].direction is Direction.SHORT
 
 
@@ -93,10 +98,16 @@ async def test_snapshot_is_a_full_replacement(
 
 
 async def test_limit_order_listed_and_cancelled(service: tuple[TradingService, Recorder]) -> None:
-    svc, rec = service
+    svc, _rec = service
     price = (svc.prices["BTC_USDT"] * Decimal("0.5")).quantize(Decimal("0.01"))
     (order,) = await svc.place_order(
-        OrderRequest(market="BTC_USDT", side=Side.BUY, type=OrderType.LIMIT, amount=Decimal("0.001"), price=price)
+        OrderRequest(
+            market="BTC_USDT",
+            side=Side.BUY,
+            type=OrderType.LIMIT,
+            amount=Decimal("0.001"),
+            price=price,
+        )
     )
     assert order.id in svc.orders and svc.orders[order.id].price == price
     assert order.client_order_id, "every order carries a clientOrderId"
@@ -123,8 +134,12 @@ async def test_leverage_and_hedge_mode(service: tuple[TradingService, Recorder])
     assert svc.leverage == 20
     assert await svc.set_hedge_mode(True) is True
     assert svc.hedge_mode is True
-    await svc.place_order(market_order("BTC_PERP", Side.BUY, "0.01", position_side=PositionSide.LONG))
-    await svc.place_order(market_order("BTC_PERP", Side.SELL, "0.01", position_side=PositionSide.SHORT))
+    await svc.place_order(
+        market_order("BTC_PERP", Side.BUY, "0.01", position_side=PositionSide.LONG)
+    )
+    await svc.place_order(
+        market_order("BTC_PERP", Side.SELL, "0.01", position_side=PositionSide.SHORT)
+    )
     await rec.wait_for(lambda: len(svc.positions) == 2)
     assert {p.direction for p in svc.positions.values()} == {Direction.LONG, Direction.SHORT}
     with pytest.raises(CommandError) as info:
@@ -148,10 +163,16 @@ async def test_margin_call_and_liquidation_alerts(
     near = (pos.liquidation_price * Decimal("1.003")).quantize(Decimal("0.01"))
     await sandbox.set_price("BTC_PERP", near)
     await rec.wait_for(lambda: any(e.kind == "margin_call" for e in rec.of(events.PositionAlert)))  # type: ignore[attr-defined]
-    await rec.wait_for(lambda: any(e.kind == "near_liquidation" for e in rec.of(events.PositionAlert)))  # type: ignore[attr-defined]
+    await rec.wait_for(
+        lambda: any(e.kind == "near_liquidation" for e in rec.of(events.PositionAlert))
+    )  # type: ignore[attr-defined]
     # Far below: liquidated (partially, then fully).
-    await sandbox.set_price("BTC_PERP", (pos.liquidation_price * Decimal("0.8")).quantize(Decimal("0.01")))
-    await sandbox.set_price("BTC_PERP", (pos.liquidation_price * Decimal("0.7")).quantize(Decimal("0.01")))
+    await sandbox.set_price(
+        "BTC_PERP", (pos.liquidation_price * Decimal("0.8")).quantize(Decimal("0.01"))
+    )
+    await sandbox.set_price(
+        "BTC_PERP", (pos.liquidation_price * Decimal("0.7")).quantize(Decimal("0.01"))
+    )
     await rec.wait_for(lambda: svc.positions == {}, timeout=15)
     assert any(e.kind == "liquidated" for e in rec.of(events.PositionAlert))  # type: ignore[attr-defined]
 
@@ -172,7 +193,9 @@ async def test_reconnect_resyncs_after_server_restart(tmp_path: Path) -> None:
         await rec.wait_for(lambda: svc.stream_state("positions") is not StreamState.LIVE)
         async with SandboxServer(sandbox_config(port=port, state_path=state_file)) as sb2:
             assert sb2.rest_url == sb.rest_url
-            await rec.wait_for(lambda: svc.stream_state("positions") is StreamState.LIVE, timeout=15)
+            await rec.wait_for(
+                lambda: svc.stream_state("positions") is StreamState.LIVE, timeout=15
+            )
             await rec.wait_for(lambda: svc.positions != {})
             assert set(svc.positions) == position_ids
     finally:

@@ -44,7 +44,8 @@ async def _prepare(pilot: Pilot[None], set_price: Callable[[str, Decimal], None]
     service = app.service
     await _wait(pilot, lambda: app.desk is not None and app.desk.started)
     await _wait(
-        pilot, lambda: all(service.stream_state(s) is StreamState.LIVE for s in ("positions", "prices"))
+        pilot,
+        lambda: all(service.stream_state(s) is StreamState.LIVE for s in ("positions", "prices")),
     )
     await service.set_leverage(20)
 
@@ -56,7 +57,13 @@ async def _prepare(pilot: Pilot[None], set_price: Callable[[str, Decimal], None]
     await service.place_order(market("BTC_USDT", Side.BUY, "0.02"))
     limit = (service.prices["ETH_USDT"] * Decimal("0.9")).quantize(Decimal("0.01"))
     await service.place_order(
-        OrderRequest(market="ETH_USDT", side=Side.BUY, type=OrderType.LIMIT, amount=Decimal("0.5"), price=limit)
+        OrderRequest(
+            market="ETH_USDT",
+            side=Side.BUY,
+            type=OrderType.LIMIT,
+            amount=Decimal("0.5"),
+            price=limit,
+        )
     )
     await _wait(pilot, lambda: len(service.positions) == 3)
     # Drive BTC_PERP to about 3 % above its long's liquidation price: red on the chart.
@@ -115,7 +122,12 @@ SHOTS: list[tuple[str, tuple[int, int], list[Step], bool]] = [
     ("desk-120x40", (120, 40), [], False),
     ("desk-80x24", (80, 24), [], False),
     ("close-position", (120, 40), [_keys("c")], False),
-    ("order-form-error", (120, 40), [_keys("f", "o", "0", ".", "0", "0", "0", "0", "0", "1", "tab", "1")], False),
+    (
+        "order-form-error",
+        (120, 40),
+        [_keys("f", "o", "0", ".", "0", "0", "0", "0", "0", "1", "tab", "1")],
+        False,
+    ),
     ("help", (120, 40), [_keys("question_mark")], False),
     ("history", (120, 40), [_keys("H")], True),
 ]
@@ -125,12 +137,22 @@ async def generate(out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, size, steps, show_times in SHOTS:
-        cfg = SandboxConfig(port=0, static_prices=True, seed=1, push_interval=0.2, tick_interval=0.2)
+        cfg = SandboxConfig(
+            port=0, static_prices=True, seed=1, push_interval=0.2, tick_interval=0.2
+        )
         handle = start_sandbox_thread(cfg)
         try:
             written.append(
                 await _shoot(
-                    out, name, size, steps, handle.rest_url, handle.ws_url, cfg, handle.set_price, show_times
+                    out,
+                    name,
+                    size,
+                    steps,
+                    handle.rest_url,
+                    handle.ws_url,
+                    cfg,
+                    handle.set_price,
+                    show_times,
                 )
             )
         finally:

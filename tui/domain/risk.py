@@ -101,7 +101,9 @@ class Distance:
     percent: Decimal  # of the mark price
 
 
-def liquidation_distance(direction: Direction, mark: Decimal, liq: Decimal | None) -> Distance | None:
+def liquidation_distance(
+    direction: Direction, mark: Decimal, liq: Decimal | None
+) -> Distance | None:
     if liq is None or mark <= 0:
         return None
     absolute = mark - liq if direction is Direction.LONG else liq - mark

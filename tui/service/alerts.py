@@ -77,6 +77,9 @@ class AlertTracker:
             return None
         if last.liquidation_state is not None or (dist is not None and dist.absolute <= 0):
             return PositionAlert(
-                "liquidated", last, LiquidationState.LIQUIDATION, f"{last.market} position LIQUIDATED"
+                "liquidated",
+                last,
+                LiquidationState.LIQUIDATION,
+                f"{last.market} position LIQUIDATED",
             )
         return None

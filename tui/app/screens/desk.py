@@ -519,4 +519,3 @@ class DeskScreen(Screen[None]):
 def _set_subtitle(widget: Widget, text: str) -> None:
     if str(widget.border_subtitle or "") != text:  # setting it always repaints
         widget.border_subtitle = text
-

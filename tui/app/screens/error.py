@@ -9,7 +9,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
 
 
-
 class StartErrorScreen(Screen[bool]):
     """Returns True to retry, False to quit."""
 

@@ -13,9 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
 
 
-
 class HelpScreen(ModalScreen[None]):
-
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "close", "Close", id="help.close"),
     ]

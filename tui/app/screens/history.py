@@ -33,7 +33,6 @@ def when(ts: Decimal | None, show: bool = True) -> str:
 
 
 class HistoryScreen(Screen[None]):
-
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="history.close"),
         Binding("r", "reload", "Reload", id="history.reload"),

@@ -115,5 +115,4 @@ class OrderEntry(Vertical):
         tabs.active = "tab-futures" if product is Product.FUTURES else "tab-margin"
 
 
-
 __all__ = ["OrderEntry"]

@@ -248,7 +248,7 @@ class OrderForm(Vertical):
         """Fill inputs programmatically (used by the command palette and tests)."""
         for field, value in values.items():
             widget = self.query_one(f"#{field}")
-            if isinstance(widget, Input) or isinstance(widget, Select):
+            if isinstance(widget, (Input, Select)):
                 widget.value = value
             self.touched.add(field)
         self.validate()
