@@ -25,8 +25,8 @@ class DataChanged(Message, bubble=False):
     added, removed or changed; for prices, ``markets`` the markets whose price moved (None:
     not known, anything may have changed).
 
-    Not bubbled: the desk handles it and nothing above it does (a wasted dispatch to the app,
-    several a second; bench: snapshot_apply). StreamStatus likewise."""
+    Not bubbled: the desk handles it and nothing above it does (it comes several times a
+    second). StreamStatus likewise."""
 
     def __init__(
         self,

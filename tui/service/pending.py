@@ -8,8 +8,8 @@ from here: prices have moved since, so that is the trader's call.
 
 The file is a journal, one JSON object a line, mode 0600: ``{"add": {...}}`` when an order is
 written down, ``{"done": "<clientOrderId>"}`` when it leaves. Writing down an order is one
-append (``O_APPEND``, one ``write``) on the path to the exchange; rewriting the whole file
-through a temp file and ``os.replace`` cost ~1 ms there on this machine (bench: key_to_wire).
+append (``O_APPEND``, one ``write``) on the path to the exchange, where rewriting the whole
+file through a temp file and ``os.replace`` would cost a millisecond.
 The journal is compacted (rewritten atomically with the live entries) when it has grown, after
 an answer, off that path. Amounts and prices are decimal strings. A line that cannot be read
 (a crash mid-write leaves at most the last one) is logged and skipped; an unreadable file is

@@ -392,7 +392,7 @@ class TradingService:
                 if before == p:
                     # Keep the object we already hold: a snapshot re-sends every position and
                     # most are unchanged, so readers can tell "unchanged" by identity (cheap)
-                    # instead of comparing every field again (bench: snapshot_apply).
+                    # instead of comparing every field again.
                     p = before
                 else:
                     changed_ids.append(p.id)

@@ -22,8 +22,8 @@ def _pnl_markup(value: Decimal | None) -> str:
 class BalanceView(Static):
     """Renders the account summary and each asset's balance. Repaints only on change, and
     without a layout pass while its height stays the same: the balances change with every 2 s
-    poll, and a layout pass reflows the whole desk (16-22 ms, a frame a keypress can land
-    behind; bench: key_to_wire)."""
+    poll, and a layout pass reflows the whole desk (~20 ms, a frame a keypress can land
+    behind)."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__("", **kwargs)  # type: ignore[arg-type]

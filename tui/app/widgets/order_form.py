@@ -23,12 +23,12 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.domain.models import OrderRequest, OrderType, Product
+from tui.domain.validation import OrderForm as FormData
+from tui.domain.validation import RiskPreview, validate_order_form
 
 from ..formatting import money, percent
 
 if TYPE_CHECKING:
-    from tui.domain.validation import OrderForm as FormData
-    from tui.domain.validation import RiskPreview
     from tui.service import TradingService
 
 TYPE_OPTIONS: list[tuple[str, OrderType]] = [
@@ -232,9 +232,8 @@ class OrderForm(Vertical):
     def set_status(self, text: str, *, error: bool) -> None:
         self._status_is_block = False
         status = self.query_one("#form-status", Label)
-        # A layout pass reflows the whole desk (15 ms here) and lands between the order's
-        # "Sending..." and its request reaching the socket: skip it when the label stays one
-        # line (bench: key_to_wire).
+        # A layout pass reflows the whole desk (~15 ms), a frame a keypress can land behind:
+        # skip it when the label stays one line.
         width = status.content_region.width
         before = str(status.content)
         one_line = (
@@ -266,10 +265,6 @@ class OrderForm(Vertical):
         return value if isinstance(value, OrderType) else OrderType.LIMIT
 
     def form_data(self) -> FormData:
-        # tui.domain.validation is imported where used: the desk's first frame has no form
-        # (bench: cold_start); it is loaded when the forms are built, just after it.
-        from tui.domain.validation import OrderForm as FormData
-
         market = self.query_one("#market", Select).value
         side = self.query_one("#side", Select).value
         ps = self.query_one("#position_side", Select).value if self.hedged else None
@@ -292,8 +287,6 @@ class OrderForm(Vertical):
             self.errors = {"market": "Pick a market" if self._markets_key else "No markets yet"}
             self.request = None
         else:
-            from tui.domain.validation import validate_order_form
-
             result = validate_order_form(
                 data,
                 market=market,

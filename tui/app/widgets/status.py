@@ -94,8 +94,8 @@ class StatusBar(Horizontal):
 
     def _set(self, selector: str, text: str) -> None:
         """Update a label only if its text changed, and without a layout pass when the width
-        is the same (the clock ticks every second: a layout pass reflows the whole screen, which
-        was most of the desk's idle CPU; bench/RESULTS.md)."""
+        is the same (the clock ticks every second, and a layout pass reflows the whole screen:
+        the desk's idle CPU)."""
         before = self._texts.get(selector)
         if before == text:
             return
