@@ -258,8 +258,8 @@ def validate_keymap(keymap: Mapping[str, str]) -> None:
             ]
             for key, ids in _shared_keys(together, keymap).items():
                 shared.setdefault(tuple(ids), key)
-        for ids, key in shared.items():
-            problems.append(f"{' and '.join(ids)} would share the key {key!r}")
+        for pair, key in shared.items():
+            problems.append(f"{' and '.join(pair)} would share the key {key!r}")
     if problems:
         raise KeymapError("keymap: " + "; ".join(problems))
 
