@@ -1,26 +1,53 @@
-"""Every action a key can fire on the desk, in one registry.
+"""Every key binding of the app, in one registry.
 
 Each :class:`Action` is one binding id with its default key(s), the Textual action it runs, the
-short description the footer shows and the long one the help screen and the command palette
-show. ``BINDINGS`` of the app and of the desk screen are built from it (:func:`bindings`), so the
-footer (which shows the screen's active bindings) follows it too; the help screen and the palette
-list it with the keys after the user's keymap (:func:`listing`).
+short description the footer shows, the long one the help screen and the command palette show,
+and its scope: the app, the desk screen, a dialog, another screen or a widget. Every ``BINDINGS``
+in ``tui.app`` is built from it (:func:`bindings`), so the footer (which shows the screen's active
+bindings) follows it too; the help screen and the palette list it with the keys after the user's
+keymap (:func:`listing`; the palette only what runs from the desk).
 
 The keymap (``[keymap]`` in config.toml) maps an action id to a key, or to comma-separated keys
 as Textual takes them (``"k"``, ``"k,ctrl+k"``). :func:`validate_keymap` refuses an id that is
-not in the registry (it would otherwise be silently ignored) and a key that two actions would
-share (Textual would silently drop one of them).
+not in the registry (it would otherwise be silently ignored) and a key that two actions active
+at the same time would share (Textual would silently drop one of them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
+from rich.markup import escape as escape_markup
 from textual.binding import Binding
 
-Scope = Literal["app", "desk"]
+if TYPE_CHECKING:
+    from textual.app import App
+
+#: Where a binding lives: the app, the desk screen, a dialog or another screen, or a widget.
+Scope = Literal[
+    "app", "desk", "modal", "close", "close_all", "leverage", "history", "help", "error",
+    "table", "entry",
+]  # fmt: skip
+
+#: The scopes the command palette and the first part of the help screen list: what can run
+#: from the desk.
+DESK_SCOPES: tuple[Scope, ...] = ("app", "desk")
+
+#: The bindings active together, apart from the app's: the desk (with its tables focused), and
+#: each dialog, screen or widget that takes the keys while it is up or focused.
+CONTEXTS: dict[str, tuple[Scope, ...]] = {
+    "desk": ("desk", "table"),
+    "confirm dialog": ("modal",),
+    "close dialog": ("modal", "close"),
+    "close-all dialog": ("close_all",),
+    "leverage dialog": ("leverage",),
+    "history": ("history",),
+    "help": ("help",),
+    "start error": ("error",),
+    "order form": ("entry",),
+}
 
 
 class KeymapError(ValueError):
@@ -107,14 +134,76 @@ ACTIONS: tuple[Action, ...] = (
         "app.command_palette", "ctrl+p", "command_palette", "palette",
         "Command palette: every action by name", "app", show=False, priority=True,
     ),
+    # Dialogs and other screens: their keys are active only while they are up.
+    Action("modal.confirm", "y,enter", "confirm", "Confirm", "Dialogs: confirm", "modal"),
+    Action("modal.cancel", "n,escape", "cancel", "Cancel", "Dialogs: cancel", "modal"),
+    Action("close.25", "1", "choose(0)", "25%", "Close dialog: 25 %", "close"),
+    Action("close.50", "2", "choose(1)", "50%", "Close dialog: 50 %", "close"),
+    Action("close.100", "3,0", "choose(2)", "100%", "Close dialog: 100 %", "close"),
+    Action(
+        "close.less", "left,h", "step(-1)", "Less", "Close dialog: less", "close", show=False,
+    ),
+    Action(
+        "close.more", "right,l", "step(1)", "More", "Close dialog: more", "close", show=False,
+    ),
+    Action(
+        "close_all.cancel", "escape", "cancel", "Cancel", "Close-all dialog: cancel",
+        "close_all",
+    ),
+    # enter picks the highlighted leverage through the option list itself.
+    Action("leverage.confirm", "y", "confirm", "Confirm", "Leverage dialog: set", "leverage"),
+    Action(
+        "leverage.cancel", "n,escape", "cancel", "Cancel", "Leverage dialog: cancel",
+        "leverage",
+    ),
+    Action("history.close", "escape,q", "close", "Back", "History: back to the desk", "history"),
+    Action("history.reload", "r", "reload", "Reload", "History: reload", "history"),
+    Action("help.close", "escape,q,question_mark", "close", "Close", "Help: close", "help"),
+    Action("error.retry", "r", "retry", "Retry", "Start error: retry", "error"),
+    Action("error.quit", "q,escape", "quit_app", "Quit", "Start error: quit", "error"),
+    # Widgets: their keys come first while they have the focus.
+    Action("table.up", "up", "move_cursor(-1)", "Up", "Tables: row up", "table", show=False),
+    Action(
+        "table.down", "down", "move_cursor(1)", "Down", "Tables: row down", "table", show=False,
+    ),
+    Action(
+        "table.page_up", "pageup", "move_page(-1)", "Page up", "Tables: page up", "table",
+        show=False,
+    ),
+    Action(
+        "table.page_down", "pagedown", "move_page(1)", "Page down", "Tables: page down",
+        "table", show=False,
+    ),
+    Action(
+        "table.first", "home", "cursor_to_row(0)", "First row", "Tables: first row", "table",
+        show=False,
+    ),
+    Action(
+        "table.last", "end", "cursor_to_row(-1)", "Last row", "Tables: last row", "table",
+        show=False,
+    ),
+    Action(
+        "table.select", "enter", "select_row", "Select", "Tables: select the row", "table",
+        show=False,
+    ),
+    # Priority: checked as the key arrives, before the keys behind it are routed to the focused
+    # field, so fast typing after a tab goes to the next field; it wins over desk.next_pane.
+    Action(
+        "entry.next_field", "tab", "move(1)", "Next field", "Order form: next field", "entry",
+        show=False, priority=True,
+    ),
+    Action(
+        "entry.prev_field", "shift+tab", "move(-1)", "Previous field",
+        "Order form: previous field", "entry", show=False, priority=True,
+    ),
 )  # fmt: skip
 
 BY_ID: dict[str, Action] = {action.id: action for action in ACTIONS}
 
 
-def bindings(scope: Scope) -> list[Binding]:
-    """``BINDINGS`` for the app (``"app"``) or the desk screen (``"desk"``)."""
-    return [action.binding() for action in ACTIONS if action.scope == scope]
+def bindings(*scopes: Scope) -> list[Binding]:
+    """``BINDINGS`` of the app (``"app"``), the desk screen (``"desk"``), a dialog, ..."""
+    return [action.binding() for action in ACTIONS if action.scope in scopes]
 
 
 def split_keys(keys: str) -> list[str]:
@@ -126,8 +215,26 @@ def keys_of(action: Action, keymap: Mapping[str, str]) -> list[str]:
     return split_keys(keymap.get(action.id, action.key))
 
 
+def _shared_keys(actions: list[Action], keymap: Mapping[str, str]) -> dict[str, list[str]]:
+    """Key -> the ids of two or more of ``actions`` on it."""
+    owners: dict[str, list[str]] = {}
+    for action in actions:
+        for key in keys_of(action, keymap):
+            owners.setdefault(key, []).append(action.id)
+    return {key: ids for key, ids in owners.items() if len(ids) > 1}
+
+
 def validate_keymap(keymap: Mapping[str, str]) -> None:
-    """Raise :class:`KeymapError` naming every unknown id, empty key and shared key."""
+    """Raise :class:`KeymapError` naming every unknown id, empty key and shared key.
+
+    A key is shared when two actions active at the same time are on it (Textual would run one
+    and silently drop the other). On the desk that is any two of the app's, the desk's and its
+    tables' actions: every one of them must be reachable there. A dialog, another screen or a
+    focused widget takes the keys first while it is up, so there its own keys must differ from
+    each other and from the app's priority keys (the palette's, which would win), but may take
+    over another app key (``q`` closes the history instead of quitting). Bindings never active
+    together (a dialog's ``y`` and a desk key) may share a key.
+    """
     problems: list[str] = []
     unknown = [binding_id for binding_id in keymap if binding_id not in BY_ID]
     if unknown:
@@ -141,34 +248,55 @@ def validate_keymap(keymap: Mapping[str, str]) -> None:
         if not isinstance(keys, str) or not all(split_keys(keys)):
             problems.append(f"{binding_id!r}: {keys!r} is not a key or comma-separated keys")
     if not problems:
-        # All of the registry is active on the desk at once (app and desk bindings): a key
-        # written the same way for two actions would leave one of them without it.
-        owners: dict[str, list[str]] = {}
-        for action in ACTIONS:
-            for key in keys_of(action, keymap):
-                owners.setdefault(key, []).append(action.id)
-        for key, ids in owners.items():
-            if len(ids) > 1:
-                problems.append(f"{' and '.join(ids)} would share the key {key!r}")
+        shared: dict[tuple[str, ...], str] = {}  # ids -> key, each clash reported once
+        for context, scopes in CONTEXTS.items():
+            together = [
+                action
+                for action in ACTIONS
+                if action.scope in scopes
+                or (action.scope == "app" and (context == "desk" or action.priority))
+            ]
+            for key, ids in _shared_keys(together, keymap).items():
+                shared.setdefault(tuple(ids), key)
+        for pair, key in shared.items():
+            problems.append(f"{' and '.join(pair)} would share the key {key!r}")
     if problems:
         raise KeymapError("keymap: " + "; ".join(problems))
 
 
 def listing(
-    keymap: Mapping[str, str], key_display: Callable[[Binding], str]
+    keymap: Mapping[str, str],
+    key_display: Callable[[Binding], str],
+    scopes: tuple[Scope, ...] = DESK_SCOPES,
 ) -> list[tuple[Action, str]]:
-    """Every action with its keys as displayed (``key_display``: ``App.get_key_display``)."""
+    """The actions of ``scopes`` with their keys as displayed (``App.get_key_display``)."""
     return [
         (
             action,
             " / ".join(key_display(Binding(key, action.action)) for key in keys_of(action, keymap)),
         )
         for action in ACTIONS
+        if action.scope in scopes
     ]
 
 
 def help_rows(
     keymap: Mapping[str, str], key_display: Callable[[Binding], str]
 ) -> list[tuple[str, str, str]]:
-    """(keys as displayed, long description, action id) for the help screen."""
-    return [(keys, action.long, action.id) for action, keys in listing(keymap, key_display)]
+    """(keys as displayed, long description, action id) for the help screen: every action, those
+    that run from the desk first, then the keys of the dialogs, other screens and widgets."""
+    others = tuple(scope for scope in get_args(Scope) if scope not in DESK_SCOPES)
+    return [
+        (keys, action.long, action.id)
+        for scopes in (DESK_SCOPES, others)
+        for action, keys in listing(keymap, key_display, scopes)
+    ]
+
+
+def key_hint(app: App[object], action_id: str, *, first_only: bool = False) -> str:
+    """Markup for a dialog's hint line: the keys of ``action_id`` by name, the first in bold
+    (``[b]y[/b]/enter``), after the keymap of the app (:class:`~tui.app.main_app.CollateralApp`
+    keeps it in ``keymap_overrides``)."""
+    keymap: Mapping[str, str] = getattr(app, "keymap_overrides", {})
+    first, *more = [escape_markup(key) for key in keys_of(BY_ID[action_id], keymap)]
+    return "/".join([f"[b]{first}[/b]", *([] if first_only else more)])

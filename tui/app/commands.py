@@ -1,4 +1,5 @@
-"""Command palette provider: every action of the registry (tui.app.actions), with its key."""
+"""Command palette provider: every action of the registry (tui.app.actions) that runs from the
+desk (the app's and the desk's), with its key."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from .actions import listing
 
 class DeskCommands(Provider):
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
-        """(title, help, callback) for every action, when the palette is opened on the desk."""
+        """(title, help, callback) for every app and desk action, when the palette is opened on
+        the desk (``listing`` gives only those scopes)."""
         from .main_app import CollateralApp
         from .screens.desk import DeskScreen
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Static
+
+from ..actions import bindings, key_hint
 
 
 class StartErrorScreen(Screen[bool]):
     """Returns True to retry, False to quit."""
 
-    BINDINGS = [
-        Binding("r", "retry", "Retry", id="error.retry"),
-        Binding("q,escape", "quit_app", "Quit", id="error.quit"),
-    ]
+    BINDINGS = bindings("error")
 
     def __init__(self, message: str) -> None:
         super().__init__(id="start-error")
@@ -25,7 +23,11 @@ class StartErrorScreen(Screen[bool]):
         with Vertical(classes="dialog -danger", id="start-error-dialog") as dialog:
             dialog.border_title = "Cannot connect"
             yield Static(self.message, id="start-error-message", markup=False)
-            yield Label("[b]r[/b] retry   [b]q[/b] quit", classes="dialog-keys")
+            yield Label(
+                f"{key_hint(self.app, 'error.retry', first_only=True)} retry   "
+                f"{key_hint(self.app, 'error.quit', first_only=True)} quit",
+                classes="dialog-keys",
+            )
         yield Footer()
 
     def action_retry(self) -> None:

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Select
@@ -16,6 +15,7 @@ from textual.widgets import DataTable, Footer, Label, Select
 from tui.domain.models import FundingPayment, PositionEvent
 from tui.domain.risk import fmt
 
+from ..actions import bindings
 from ..formatting import DASH, signed
 
 if TYPE_CHECKING:
@@ -33,10 +33,7 @@ def when(ts: Decimal | None, show: bool = True) -> str:
 
 
 class HistoryScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q", "close", "Back", id="history.close"),
-        Binding("r", "reload", "Reload", id="history.reload"),
-    ]
+    BINDINGS = bindings("history")
 
     def __init__(
         self, service: TradingService, market: str | None = None, *, show_times: bool = True

@@ -1,6 +1,7 @@
 """Modal dialogs. Every destructive action goes through one of these, showing exactly what
 will happen. ``y``/``enter`` confirm, ``n``/``escape`` cancel (the close-all dialog needs the
-word CLOSE typed, so there ``n`` is just a letter)."""
+word CLOSE typed, so there ``n`` is just a letter). The keys come from the action registry
+(tui.app.actions) and the hint lines show them after the user's keymap."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from decimal import Decimal
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
@@ -18,18 +18,14 @@ from textual.widgets.option_list import Option
 from tui.domain import risk
 from tui.domain.models import Direction
 
+from ..actions import bindings, key_hint
 from ..formatting import money, signed
-
-CONFIRM_BINDINGS = [
-    Binding("y,enter", "confirm", "Confirm", id="modal.confirm"),
-    Binding("n,escape", "cancel", "Cancel", id="modal.cancel"),
-]
 
 
 class ConfirmModal(ModalScreen[bool]):
     """A yes/no question with the details of what will happen."""
 
-    BINDINGS = CONFIRM_BINDINGS
+    BINDINGS = bindings("modal")
 
     def __init__(
         self,
@@ -52,7 +48,9 @@ class ConfirmModal(ModalScreen[bool]):
             for line in self._lines:
                 yield Static(line, classes="dialog-line", markup=False)
             yield Label(
-                f"[b]y[/b]/enter {self._confirm}    [b]n[/b]/escape cancel", classes="dialog-keys"
+                f"{key_hint(self.app, 'modal.confirm')} {self._confirm}    "
+                f"{key_hint(self.app, 'modal.cancel')} cancel",
+                classes="dialog-keys",
             )
 
     def action_confirm(self) -> None:
@@ -91,14 +89,7 @@ def close_amount(target: CloseTarget, pct: Decimal) -> Decimal:
 class CloseModal(ModalScreen[Decimal | None]):
     """Close a position: 25/50/100 % (default 100 %). Returns the percent, or None."""
 
-    BINDINGS = [
-        *CONFIRM_BINDINGS,
-        Binding("1", "choose(0)", "25%", id="close.25"),
-        Binding("2", "choose(1)", "50%", id="close.50"),
-        Binding("3,0", "choose(2)", "100%", id="close.100"),
-        Binding("left,h", "step(-1)", "Less", show=False),
-        Binding("right,l", "step(1)", "More", show=False),
-    ]
+    BINDINGS = bindings("modal", "close")
 
     def __init__(self, target: CloseTarget) -> None:
         super().__init__(classes="confirm-modal", id="close-modal")
@@ -122,8 +113,13 @@ class CloseModal(ModalScreen[Decimal | None]):
                         classes="close-choice",
                     )
             yield Static("", id="close-effect", classes="dialog-line", markup=False)
+            amounts = "/".join(
+                key_hint(self.app, binding_id, first_only=True)
+                for binding_id in ("close.25", "close.50", "close.100")
+            )
             yield Label(
-                "[b]1[/b]/[b]2[/b]/[b]3[/b] amount   [b]y[/b]/enter close   [b]n[/b]/escape cancel",
+                f"{amounts} amount   {key_hint(self.app, 'modal.confirm')} close   "
+                f"{key_hint(self.app, 'modal.cancel')} cancel",
                 classes="dialog-keys",
             )
 
@@ -174,7 +170,7 @@ class CloseModal(ModalScreen[Decimal | None]):
 class CloseAllModal(ModalScreen[bool]):
     """Close every position: type CLOSE and press enter."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="modal.cancel")]
+    BINDINGS = bindings("close_all")
 
     def __init__(self, lines: list[str]) -> None:
         super().__init__(classes="confirm-modal", id="close-all-modal")
@@ -190,7 +186,7 @@ class CloseAllModal(ModalScreen[bool]):
             )
             yield Input(id="close-all-word", placeholder="CLOSE", compact=True)
             yield Label("", id="close-all-error", classes="field-error")
-            yield Label("[b]escape[/b] cancel", classes="dialog-keys")
+            yield Label(f"{key_hint(self.app, 'close_all.cancel')} cancel", classes="dialog-keys")
 
     def on_mount(self) -> None:
         self.query_one("#close-all-word", Input).focus()
@@ -212,10 +208,7 @@ class CloseAllModal(ModalScreen[bool]):
 class LeverageModal(ModalScreen[int | None]):
     """Pick an allowed leverage for the product, then confirm with enter/y."""
 
-    BINDINGS = [
-        Binding("y", "confirm", "Confirm", id="modal.confirm"),
-        Binding("n,escape", "cancel", "Cancel", id="modal.cancel"),
-    ]
+    BINDINGS = bindings("leverage")
 
     def __init__(self, product_label: str, allowed: tuple[int, ...], current: int) -> None:
         super().__init__(classes="confirm-modal", id="leverage-modal")
@@ -240,7 +233,8 @@ class LeverageModal(ModalScreen[int | None]):
                 id="leverage-options",
             )
             yield Label(
-                "up/down choose   [b]enter[/b]/[b]y[/b] set   [b]n[/b]/escape cancel",
+                f"up/down choose   [b]enter[/b]/{key_hint(self.app, 'leverage.confirm')} set   "
+                f"{key_hint(self.app, 'leverage.cancel')} cancel",
                 classes="dialog-keys",
             )
 

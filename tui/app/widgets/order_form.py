@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from rich.cells import cell_len
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
@@ -26,6 +25,7 @@ from tui.domain.models import OrderRequest, OrderType, Product
 from tui.domain.validation import OrderForm as FormData
 from tui.domain.validation import RiskPreview, validate_order_form
 
+from ..actions import bindings
 from ..formatting import money, percent
 
 if TYPE_CHECKING:
@@ -84,12 +84,10 @@ PlaceOrder = Callable[["OrderForm", OrderRequest], None]
 class OrderForm(Vertical):
     """One product's order form."""
 
-    # Priority: checked as the key arrives, before the keys behind it are routed to the focused
-    # field, so fast typing after a tab goes to the next field (see _focus_now).
-    BINDINGS = [
-        Binding("tab", "move(1)", "Next field", show=False, priority=True),
-        Binding("shift+tab", "move(-1)", "Previous field", show=False, priority=True),
-    ]
+    # Priority bindings (tui.app.actions): checked as the key arrives, before the keys behind it
+    # are routed to the focused field, so fast typing after a tab goes to the next field
+    # (see _focus_now).
+    BINDINGS = bindings("entry")
 
     class Submit(Message):
         def __init__(self, form: OrderForm, request: OrderRequest) -> None:

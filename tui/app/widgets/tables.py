@@ -19,11 +19,13 @@ from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from ..actions import bindings
 
 #: The theme variables a cell's tone may name (a trailing "!" adds bold).
 TONES = ("text-success", "text-error", "text-warning", "error", "warning")
@@ -109,15 +111,7 @@ class KeyedTable(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "move_cursor(-1)", "Up", show=False),
-        Binding("down", "move_cursor(1)", "Down", show=False),
-        Binding("pageup", "move_page(-1)", "Page up", show=False),
-        Binding("pagedown", "move_page(1)", "Page down", show=False),
-        Binding("home", "cursor_to_row(0)", "First row", show=False),
-        Binding("end", "cursor_to_row(-1)", "Last row", show=False),
-        Binding("enter", "select_row", "Select", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings("table")  # tui.app.actions
 
     class RowHighlighted(RowMessage):
         """The cursor moved to another row (``key``)."""
