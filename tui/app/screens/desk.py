@@ -54,6 +54,8 @@ SHOW_SENDING_AFTER = 0.01
 #: stream-to-paint budget at a few ms of CPU per apply.
 APPLY_MIN_INTERVAL = 1 / 30
 STREAMS = ("positions", "prices")
+#: The order entry is built at the latest this long after the desk is mounted (seconds).
+ENTRY_BUILD_LATEST = 2.0
 EVERYTHING = frozenset({"positions", "orders", "balances", "prices", "settings", "markets"})
 
 DESK_BINDINGS: list[Binding] = bindings("desk")  # from the registry, tui.app.actions
@@ -121,10 +123,11 @@ class DeskScreen(Screen[None]):
         self.positions_table.focus()
         self.set_interval(REFRESH_INTERVAL, self.apply_state, name="desk-refresh")
         self.apply_state()
-        # The order entry (~130 widgets) is built just after the first frame: built before
-        # it, it more than doubled the time to that frame (profiled: ~400 ms on 2 cores).
-        # A key that asks for it meanwhile (o, m, f) builds it at once.
-        self.call_after_refresh(self._build_entry)
+        # The order entry (~130 widgets, ~400 ms on 2 cores) is built once the account is on
+        # screen: built before, it more than doubled the time to the first frame, and built
+        # right after it, it held the balances and positions back by as much. A key that asks
+        # for it meanwhile (o, m, f) builds it at once; so does a slow or failed start.
+        self.set_timer(ENTRY_BUILD_LATEST, self._build_entry)
 
     async def _build_entry(self) -> None:
         building = self.entry.build()
@@ -201,6 +204,7 @@ class DeskScreen(Screen[None]):
         self.dirty.update(EVERYTHING)
         self.position_rows.touch_all()
         self.apply_state()
+        self.call_after_refresh(self._build_entry)
         # What was built so far (Textual, the widgets, the CSS, the markets) lives as long as
         # the desk: out of the garbage collector's sight, its full collections scan only what
         # the streams allocate, not ~150k long-lived objects (a 20-50 ms pause otherwise).
