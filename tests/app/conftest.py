@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -85,6 +86,43 @@ def snapshot_app(threaded_sandbox: Any, tmp_path: Path) -> CollateralApp:
         threaded_sandbox.rest_url, threaded_sandbox.ws_url, sandbox_config(), tmp_path
     )
     return make_app(service)
+
+
+#: A port nothing listens on (tcpmux: privileged, never served on a test machine), fixed so
+#: the start-error snapshot shows the same address every run.
+CLOSED_PORT = 1
+
+
+@pytest.fixture
+def stalling_snapshot_app(threaded_sandbox: Any, tmp_path: Path) -> CollateralApp:
+    """Like ``snapshot_app``, but a stalled stream stays STALE for the snapshot: no reconnect
+    after ``stale_reconnect_after`` (nor a lost pong) within the test's few seconds."""
+    cfg = sandbox_config()
+    service = TradingService.for_whitebit(
+        threaded_sandbox.rest_url,
+        threaded_sandbox.ws_url,
+        api_key=cfg.api_key,
+        api_secret=cfg.api_secret,
+        nonce_path=tmp_path / "nonce",
+        poll_interval=0.5,
+        stream_options={"stale_reconnect_after": 120.0, "ping_interval": 120.0},
+    )
+    return make_app(service)
+
+
+@pytest.fixture
+def unreachable_snapshot_app(tmp_path: Path) -> CollateralApp:
+    """An app whose exchange is a closed loopback port: it shows the start-error screen."""
+    base = f"127.0.0.1:{CLOSED_PORT}"
+    return make_app(make_service(f"http://{base}", f"ws://{base}/ws", sandbox_config(), tmp_path))
+
+
+async def inject_fault(rest_url: str, kind: str) -> None:
+    """Arm or fire a sandbox fault through its loopback control endpoint (works for a sandbox
+    in another thread or process)."""
+    async with httpx.AsyncClient(trust_env=False) as client:
+        reply = await client.post(f"{rest_url}/sandbox/faults", json={"kind": kind})
+    assert reply.status_code == 200, reply.text
 
 
 # ---------------------------------------------------------------------------- helpers
