@@ -22,7 +22,7 @@ def market_buy() -> OrderRequest:
 
 
 def test_the_gate_is_a_frozen_value() -> None:
-    gate = TradeGate(False, "Data stale: prices stream stale", ("prices",))
+    gate = TradeGate(False, "Data not live: prices stale", ("prices",))
     assert gate.overridable
     assert not TradeGate(False, "Connecting...").overridable
     assert not TradeGate(True).overridable
@@ -61,7 +61,8 @@ async def test_a_stalled_stream_closes_the_gate_until_it_is_live_again(
     await rec.wait_for(lambda: not svc.trade_gate().allowed, timeout=5)
     gate = svc.trade_gate()
     assert gate.overridable and "positions" in gate.stale_streams
-    assert gate.reason is not None and gate.reason.startswith("Data stale: ")
+    assert gate.reason is not None and gate.reason.startswith("Data not live: ")
+    assert all(f"{name} " in gate.reason for name in gate.stale_streams)
     orders = await svc.place_order(market_buy())  # not refused by the service
     assert orders and len(sandbox.recorder.order_requests()) == 1
     await rec.wait_for(lambda: svc.trade_gate().allowed, timeout=10)  # forced reconnect

@@ -274,15 +274,10 @@ class TradingService:
             return TradeGate(False, "Connecting...")
         if not self.venue.sandbox and not self.live_allowed:
             return TradeGate(False, "LIVE endpoint: start with --live to trade real money")
-        stale: list[str] = []
-        first: str | None = None
-        for name in STREAMS:
-            state = self._stream_state[name]
-            if state is not StreamState.LIVE:
-                stale.append(name)
-                first = first or f"{name} stream {state.value}"
-        if first is not None:
-            return TradeGate(False, f"Data stale: {first}", tuple(stale))
+        stale = {n: s for n, s in self._stream_state.items() if s is not StreamState.LIVE}
+        if stale:
+            detail = ", ".join(f"{name} {state.value}" for name, state in sorted(stale.items()))
+            return TradeGate(False, f"Data not live: {detail}", tuple(sorted(stale)))
         return TradeGate(True)
 
     def free_collateral(self) -> Decimal:

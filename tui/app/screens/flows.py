@@ -15,6 +15,7 @@ from tui.domain.markets import leverages_for
 from tui.domain.models import Product
 from tui.service import CommandError
 
+from ..formatting import amount, money
 from .modals import (
     CloseAllModal,
     CloseModal,
@@ -25,7 +26,7 @@ from .modals import (
 )
 
 if TYPE_CHECKING:
-    from tui.domain.models import OrderRequest
+    from tui.domain.models import Market, OrderRequest
 
     from ..widgets.order_form import OrderForm
     from .desk import DeskScreen
@@ -123,7 +124,11 @@ async def close_all(desk: DeskScreen) -> None:
         return
     positions = list(desk.service.positions.values())
     lines = [f"{len(positions)} position(s) will be closed at market:"]
-    lines += [f"  {p.market} {p.direction.value} {p.size}" for p in positions[:CLOSE_ALL_LISTED]]
+    markets = desk.service.markets
+    lines += [
+        f"  {p.market} {p.direction.value} {_amount(p.size, markets.get(p.market))}"
+        for p in positions[:CLOSE_ALL_LISTED]
+    ]
     if len(positions) > CLOSE_ALL_LISTED:
         lines.append(f"  ... and {len(positions) - CLOSE_ALL_LISTED} more")
     if not await desk.app.push_screen_wait(CloseAllModal(lines)):
@@ -140,13 +145,15 @@ async def cancel_order(desk: DeskScreen, order_id: int) -> None:
     order = desk.service.orders.get(order_id)
     if order is None:
         return
+    market = desk.service.markets.get(order.market)
+    places = market.price_precision if market else 2
     lines = [
         f"Market   {order.market}",
         f"Side     {order.side.value}",
         f"Type     {order.type.value}",
-        f"Price    {order.price if order.price is not None else '-'}",
-        f"Trigger  {order.activation_price if order.activation_price is not None else '-'}",
-        f"Amount   {order.amount}  (filled {order.filled})",
+        f"Price    {money(order.price, places)}",
+        f"Trigger  {money(order.activation_price, places)}",
+        f"Amount   {_amount(order.amount, market)}  (filled {_amount(order.filled, market)})",
     ]
     confirm = ConfirmModal(
         f"Cancel order #{order.id}", lines, confirm="cancel the order", id="cancel-modal"
@@ -202,3 +209,8 @@ async def toggle_hedge(desk: DeskScreen) -> None:
         return
     desk.notify(f"Hedge mode {'on' if value else 'off'}", title="Hedge mode")
     desk.dirty.add("settings")
+
+
+def _amount(value: Decimal, market: Market | None) -> str:
+    """An amount as the tables show it: to the market's amount precision."""
+    return amount(value, market.amount_precision if market else None)

@@ -179,8 +179,8 @@ class CloseAllModal(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog -danger") as dialog:
             dialog.border_title = "Close ALL positions"
-            for line in self._lines:
-                yield Static(line, classes="dialog-line", markup=False)
+            # one block: the positions listed one a line, not spaced like the other lines
+            yield Static("\n".join(self._lines), classes="dialog-line", markup=False)
             yield Label(
                 "Type CLOSE and press enter to close everything at market.", classes="dialog-line"
             )
