@@ -59,7 +59,7 @@ async def test_stale_streams_block_order_entry_and_ask_before_closing(
         )
         await settle(pilot)
         form = screen.entry.active_form
-        assert form.block_reason is not None and "stale" in form.block_reason.lower()
+        assert form.block_reason is not None and "not live" in form.block_reason
         assert form.query_one("#submit", Button).disabled
         await pilot.press("c")
         await wait_for(pilot, lambda: app.screen.id == "trade-anyway-modal", "trade anyway?")
