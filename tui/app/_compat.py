@@ -10,9 +10,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import rich
 from rich.console import Console
-from rich.traceback import Traceback
 from textual.app import App
 
 
@@ -27,6 +25,11 @@ class NoLocalsCrashReport:
     # overridable public method for the crash renderable (e.g. ``show_locals_in_crash_report``).
     # The body uses only public API: ``panic`` renders and queues the report and exits.
     def _fatal_error(self) -> None:
+        # imported here, when a crash is being reported: rich.traceback (pygments) would add
+        # ~30 ms to every start
+        import rich
+        from rich.traceback import Traceback
+
         assert isinstance(self, App)
         self.bell()
         self.panic(Traceback(show_locals=False, width=None, suppress=[rich]))
