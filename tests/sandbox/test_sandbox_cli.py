@@ -253,7 +253,7 @@ def test_a_second_process_on_a_state_file_is_refused_naming_the_file_and_the_fir
     first, banner = _standalone(started, env, "--state", str(state))
 
     second = subprocess.run(
-        [sys.executable, "-m", "tui", "sandbox", "--port", "0", "--fresh", "--state", str(state)],
+        [sys.executable, "-m", "tui", "sandbox", "--port", "0", "--state", str(state)],
         cwd=ROOT,
         env=env,
         capture_output=True,
