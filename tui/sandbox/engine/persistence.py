@@ -155,7 +155,7 @@ def load_state(engine: Ledger, state: dict[str, Any]) -> None:
     engine.prices_dirty = False
 
 
-# -- the lock -----------------------------------------------------------------------------------
+# -- the lock ---------------------------------------------------------------------------------
 class StateLocked(Exception):
     """The state file is used by another process; the message is one line naming both."""
 
