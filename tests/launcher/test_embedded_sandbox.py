@@ -24,7 +24,13 @@ from pathlib import Path
 import pytest
 
 from tui.drills.safety import clean_env
-from tui.launcher import SANDBOX_CHILD_ARG, LaunchError, LaunchOptions, start_embedded_sandbox
+from tui.launcher import (
+    SANDBOX_CHILD_ARG,
+    LaunchError,
+    LaunchOptions,
+    embedded_state_path,
+    start_embedded_sandbox,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,6 +112,32 @@ def test_a_child_that_cannot_start_is_a_one_line_launch_error(
     assert not _alive(handle.pid)
     with pytest.raises(LaunchError):  # asked again (the desk's retry): the same answer
         asyncio.run(handle.ready())
+
+
+def test_a_second_desk_on_the_paper_account_is_refused_naming_the_file_and_the_first(
+    private_dirs: dict[str, str],
+) -> None:
+    """The embedded sandbox child locks the desk's state file for its life: another desk's
+    child (even with --fresh) refuses to start with a one-line error the desk shows as its
+    start failure, and the first desk's sandbox goes on."""
+    first = start_embedded_sandbox(LaunchOptions(static_prices=True))
+    second = None
+    try:
+        first.wait_ready()
+        second = start_embedded_sandbox(LaunchOptions(fresh=True, static_prices=True))
+        with pytest.raises(LaunchError) as caught:
+            second.wait_ready()
+        assert str(caught.value) == (
+            f"cannot start the sandbox exchange: state file {embedded_state_path()}"
+            f" is in use by another process (pid {first.pid})"
+        )
+        assert not _alive(second.pid)
+        assert _info(first.rest_url)["sandbox"] is True
+    finally:
+        if second is not None:
+            second.stop()
+        first.stop()
+    assert first.returncode == 0
 
 
 _PARENT = """

@@ -13,7 +13,14 @@ it imports it. The command line itself is ``tui.cli``.
 from .build import build_service, endpoint_target, load_launch_config, probe, resolve_target
 from .desk import run_desk
 from .sandbox import SANDBOX_CHILD_ARG, SandboxProcess, start_embedded_sandbox
-from .target import LaunchError, LaunchOptions, Target, nonce_path, pending_orders_path
+from .target import (
+    LaunchError,
+    LaunchOptions,
+    Target,
+    embedded_state_path,
+    nonce_path,
+    pending_orders_path,
+)
 
 __all__ = [
     "SANDBOX_CHILD_ARG",
@@ -22,6 +29,7 @@ __all__ = [
     "SandboxProcess",
     "Target",
     "build_service",
+    "embedded_state_path",
     "endpoint_target",
     "load_launch_config",
     "nonce_path",

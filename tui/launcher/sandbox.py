@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .target import LaunchError, LaunchOptions, Target, data_dir
+from .target import LaunchError, LaunchOptions, Target, data_dir, embedded_state_path
 
 #: Hidden first argument of ``python -m tui`` that runs the embedded sandbox's child process.
 SANDBOX_CHILD_ARG = "--embedded-sandbox-child"
@@ -20,7 +20,7 @@ def start_embedded_sandbox(options: LaunchOptions) -> SandboxProcess:
     starts on the other core while the desk starts (see :class:`SandboxProcess`)."""
     import secrets
 
-    state_path = data_dir() / "sandbox.sqlite3"
+    state_path = embedded_state_path()
     spec: dict[str, object] = {
         # a fresh key pair each run: only this desk can trade on its paper account
         "api_key": "desk-" + secrets.token_hex(8),

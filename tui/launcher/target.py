@@ -42,6 +42,13 @@ def data_dir() -> Path:
     return Path(user_data_dir("collateral-tui"))
 
 
+def embedded_state_path() -> Path:
+    """The desk's paper account: the embedded sandbox's state file. Only the desk uses it (the
+    standalone ``collateral-tui sandbox`` keeps its own, ``sandbox-standalone.sqlite3``); the
+    sandbox child locks it while it runs (a second desk is refused)."""
+    return data_dir() / "sandbox.sqlite3"
+
+
 def pending_orders_path(target: Target) -> Path:
     """Where orders in flight are kept between runs: one file per endpoint (the embedded
     sandbox's port changes every run, so it has a fixed name)."""

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
+from .engine.persistence import StateLocked
 from .server import SandboxServer
 
 
@@ -44,9 +45,12 @@ def _port(text: str) -> int:
 
 
 def default_state_path() -> Path:
+    """The standalone sandbox's own paper account. Never the desk's (``sandbox.sqlite3`` in the
+    same dir, see ``tui.launcher.target.embedded_state_path``): ``--fresh`` here must not wipe
+    the desk's positions."""
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("collateral-tui")) / "sandbox.sqlite3"
+    return Path(user_data_dir("collateral-tui")) / "sandbox-standalone.sqlite3"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,9 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--static-prices", action="store_true", help="freeze the price feed")
     parser.add_argument("--seed", type=int, default=1, help="random-walk seed")
-    state = parser.add_mutually_exclusive_group()
-    state.add_argument("--state", type=Path, metavar="FILE", help="SQLite state file")
-    state.add_argument("--fresh", action="store_true", help="start from a clean state")
+    parser.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="SQLite state file (default: sandbox-standalone.sqlite3 in the platform data dir)",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="start from a clean state (resets only that file)"
+    )
     return parser
 
 
@@ -120,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(cfg))
     except KeyboardInterrupt:
         pass
+    except StateLocked as exc:
+        print(f"collateral-tui sandbox: error: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         print(f"collateral-tui sandbox: error: {exc}", file=sys.stderr)
         return 1

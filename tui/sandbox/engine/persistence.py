@@ -4,6 +4,10 @@ The state is split by how often it changes: the core (account, orders, positions
 saved whenever the engine is ``dirty``; the capped histories only when they grew; the random walk
 at most every ``PRICE_SAVE_PERIOD`` seconds (and on close). Each part is one JSON blob per key,
 Decimals kept exact (``{"__dec__": "1.23"}``), never float.
+
+One process at a time uses a state file: :class:`StateStore` holds an exclusive ``flock`` on
+``<file>.lock`` (with its pid written in it) while open, so two sandboxes on one paper account
+cannot overwrite each other's saves (the last to save would win); the second refuses at start.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import sqlite3
+import sys
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -149,22 +155,68 @@ def load_state(engine: Ledger, state: dict[str, Any]) -> None:
     engine.prices_dirty = False
 
 
+# -- the lock ---------------------------------------------------------------------------------
+class StateLocked(Exception):
+    """The state file is used by another process; the message is one line naming both."""
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def lock_state_file(path: Path) -> int | None:
+    """Lock ``path`` for this process: an exclusive ``flock`` on ``<path>.lock``, held as long
+    as the returned descriptor stays open (the kernel drops it when the process dies, however
+    it dies), with this process's pid written in the lock file for the refusal message.
+    None where there is no ``flock`` (Windows: no locking). Raises StateLocked.
+
+    The lock file is never deleted: unlinking it would let two processes lock two different
+    files of the same name."""
+    if sys.platform == "win32":
+        return None
+    import fcntl
+
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise StateLocked(
+            f"state file {path} is in use by another process (pid {holder})"
+        ) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
 # -- the SQLite file ---------------------------------------------------------------------------
 class StateStore:
-    """One SQLite file (stdlib sqlite3, WAL): the engine's state and the server's nonces."""
+    """One SQLite file (stdlib sqlite3, WAL): the engine's state and the server's nonces.
+
+    Locked for this process from before it is opened (``fresh`` included) until :meth:`close`;
+    raises StateLocked when another process has it."""
 
     def __init__(self, path: Path, *, fresh: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-        )
-        if fresh:
-            self._db.execute("DELETE FROM kv")
-        self._db.commit()
+        self._lock = lock_state_file(self.path)
+        try:
+            self._db = sqlite3.connect(str(self.path), check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            if fresh:
+                self._db.execute("DELETE FROM kv")
+            self._db.commit()
+        except BaseException:
+            self._unlock()
+            raise
         self._history_saved: tuple[Any, ...] | None = None
         self._prices_saved_at = 0.0
 
@@ -224,5 +276,13 @@ class StateStore:
             self._prices_saved_at = now
         return NONCES_KEY in items
 
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the flock
+            self._lock = None
+
     def close(self) -> None:
-        self._db.close()
+        try:
+            self._db.close()
+        finally:
+            self._unlock()
