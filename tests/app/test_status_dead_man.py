@@ -6,7 +6,10 @@ from textual.app import App, ComposeResult
 from textual.widgets import Label
 
 from tui.app.widgets.status import StatusBar, StreamView
-from tui.domain.models import StreamState
+from tui.domain.models import Side, StreamState
+from tui.service import TradingService
+
+from .conftest import make_app, place_limit, ready, wait_for
 
 
 class Host(App[None]):
@@ -41,3 +44,24 @@ async def test_dead_man_indicator() -> None:
         show(bar, None)
         await pilot.pause()
         assert not label.display and str(label.content) == ""
+
+
+async def test_desk_shows_the_armed_switch(sandbox, tmp_path) -> None:
+    cfg = sandbox.config
+    service = TradingService.for_whitebit(
+        sandbox.rest_url,
+        sandbox.ws_url,
+        api_key=cfg.api_key,
+        api_secret=cfg.api_secret,
+        nonce_path=tmp_path / "nonce",
+        poll_interval=0.5,
+        dead_man_seconds=60,
+    )
+    app = make_app(service)
+    async with app.run_test(size=(160, 50)) as pilot:
+        screen = await ready(pilot)
+        label = screen.query_one("#status-dead-man", Label)
+        assert not label.display  # no orders: nothing armed
+        await place_limit(app, "BTC_USDT", Side.BUY, "0.001", "30000")
+        await wait_for(pilot, lambda: str(label.content) == "dead-man 60s", "dead-man shown")
+        assert label.display
