@@ -4,6 +4,8 @@
     collateral-tui --profile NAME       use a profile from the config file
     collateral-tui --api-url URL --ws-url URL [--live]
                                         any WhiteBIT-compatible endpoint, keys from env/config
+    collateral-tui --dead-man SECONDS|off
+                                        kill-switch timeout on markets with open orders
     collateral-tui sandbox [...]        run the sandbox exchange standalone
 
 Errors are one line on stderr and a non-zero exit, never a traceback.
@@ -18,11 +20,21 @@ from pathlib import Path
 from typing import NoReturn
 
 from tui.launcher import SANDBOX_CHILD_ARG, LaunchError, LaunchOptions, run_desk
+from tui.launcher.config import parse_dead_man
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:  # one line, exit 2, no usage dump
         raise LaunchError(message)
+
+
+def _dead_man(text: str) -> int:
+    """``--dead-man``: seconds (5-600), or ``off``/0 -> 0."""
+    try:
+        seconds = parse_dead_man(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return seconds or 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--static-prices", action="store_true", help="embedded sandbox: freeze the price feed"
     )
+    parser.add_argument(
+        "--dead-man",
+        type=_dead_man,
+        metavar="SECONDS|off",
+        help="cancel a market's orders on the exchange if the desk stops renewing for this long"
+        " (default: dead_man_seconds from the config, 60)",
+    )
     return parser
 
 
@@ -58,6 +77,7 @@ def parse_args(argv: Sequence[str]) -> LaunchOptions:
         live=args.live,
         fresh=args.fresh,
         static_prices=args.static_prices,
+        dead_man=args.dead_man,
     )
 
 

@@ -13,11 +13,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from tui.domain.models import Order, OrderRequest, OrderType, new_client_order_id
+from tui.domain.models import (
+    KillSwitchTimer,
+    Order,
+    OrderRequest,
+    OrderType,
+    new_client_order_id,
+)
 
 from . import parsing
 from .errors import (
@@ -31,7 +37,15 @@ from .errors import (
 )
 from .rest_core import RestCore
 
-__all__ = ["CODE_CLIENT_ORDER_ID", "OrderEndpoints", "decimal_str", "new_client_order_id"]
+__all__ = [
+    "CODE_CLIENT_ORDER_ID",
+    "KILL_SWITCH_TYPES",
+    "OrderEndpoints",
+    "decimal_str",
+    "new_client_order_id",
+    "parse_kill_switch",
+    "parse_kill_switches",
+]
 
 log = logging.getLogger("tui.api.rest")
 
@@ -72,6 +86,39 @@ def _order_query(
         "limit": limit,
         "offset": offset,
     }
+
+
+_KILL_SWITCH_PATH = "/api/v4/order/kill-switch"
+_KILL_SWITCH_STATUS_PATH = "/api/v4/order/kill-switch/status"
+#: What a kill-switch timer may target (WhiteBIT order types: "margin" = margin orders on spot
+#: pairs, "futures" = perpetuals).
+KILL_SWITCH_TYPES = ("spot", "margin", "futures")
+
+
+def parse_kill_switch(data: Any) -> KillSwitchTimer:
+    """One ``{market, startTime, cancellationTime, types}`` record."""
+    if not isinstance(data, Mapping):
+        raise parsing.ParseError(f"kill-switch: expected an object, got {type(data).__name__}")
+    market = data.get("market")
+    if not isinstance(market, str) or not market:
+        raise parsing.ParseError(f"kill-switch market: {market!r}")
+    types = data.get("types")
+    if types is not None and (
+        not isinstance(types, list) or not all(isinstance(t, str) for t in types)
+    ):
+        raise parsing.ParseError(f"kill-switch types: {types!r}")
+    return KillSwitchTimer(
+        market=market,
+        start_time=parsing.to_int(data.get("startTime"), "startTime"),
+        cancellation_time=parsing.to_int(data.get("cancellationTime"), "cancellationTime"),
+        types=tuple(types) if types is not None else None,
+    )
+
+
+def parse_kill_switches(data: Any) -> list[KillSwitchTimer]:
+    if not isinstance(data, list):
+        raise parsing.ParseError(f"kill-switch status: expected an array, got {data!r}")
+    return [parse_kill_switch(row) for row in data]
 
 
 class OrderEndpoints(RestCore):
@@ -332,3 +379,32 @@ class OrderEndpoints(RestCore):
     async def cancel_oco(self, market: str, order_id: int) -> None:
         path = "/api/v4/order/oco-cancel"
         await self._private(path, {"market": market, "orderId": int(order_id)}, retry=False)
+
+    # ------------------------------------------------------------------ kill switch
+
+    async def kill_switch(
+        self, market: str, timeout: int | None, types: Sequence[str] | None = None
+    ) -> KillSwitchTimer | None:
+        """Arm or renew the market's dead-man timer (``timeout`` 5-600 s), or delete it
+        (``timeout=None`` -> None). Safe to retry: re-sending only resets the timer."""
+        if timeout is not None and not 5 <= timeout <= 600:
+            raise ValueError("kill-switch timeout must be 5-600 seconds")
+        if types is not None and (not types or any(t not in KILL_SWITCH_TYPES for t in types)):
+            raise ValueError(f"kill-switch types must be among {KILL_SWITCH_TYPES}")
+        params: dict[str, Any] = {
+            "market": market,
+            # the key must be present: null deletes the timer (so not via _private, which
+            # drops None values)
+            "timeout": str(timeout) if timeout is not None else None,
+        }
+        if types is not None:
+            params["types"] = list(types)
+        data = await self._call("POST", _KILL_SWITCH_PATH, signed=params)
+        if timeout is None:
+            return None
+        return self._parse(parse_kill_switch, data, _KILL_SWITCH_PATH)
+
+    async def kill_switch_status(self, market: str | None = None) -> list[KillSwitchTimer]:
+        """The account's running dead-man timers (one market's with ``market``)."""
+        data = await self._private(_KILL_SWITCH_STATUS_PATH, {"market": market})
+        return self._parse(parse_kill_switches, data, _KILL_SWITCH_STATUS_PATH)

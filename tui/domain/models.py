@@ -240,6 +240,17 @@ class FuturesInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class KillSwitchTimer:
+    """An exchange-side dead-man timer: at ``cancellation_time`` (unix s) the venue cancels the
+    market's open orders of ``types`` (None = every type) unless the timer was renewed."""
+
+    market: str
+    start_time: int
+    cancellation_time: int
+    types: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class VenueInfo:
     """Who we are talking to. ``sandbox`` is True only when the endpoint says it is one."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -16,11 +17,14 @@ if TYPE_CHECKING:
 
 def load_launch_config(options: LaunchOptions, env: Mapping[str, str] | None = None) -> AppConfig:
     try:
-        return load_config(
+        config = load_config(
             options.config, profile=options.profile, env=os.environ if env is None else env
         )
     except ConfigError as exc:
         raise LaunchError(str(exc)) from None
+    if options.dead_man is not None:  # the flag wins over the config file
+        config = dataclasses.replace(config, dead_man_seconds=options.dead_man or None)
+    return config
 
 
 def endpoint_target(options: LaunchOptions, config: AppConfig) -> Target | None:
@@ -70,6 +74,7 @@ def build_service(target: Target, config: AppConfig, *, pending: bool = True) ->
         thresholds=Thresholds(green=config.thresholds.green, red=config.thresholds.red),
         pending_path=pending_orders_path(target) if pending else None,
         nonce_path=nonce_path(target) if pending else None,
+        dead_man_seconds=config.dead_man_seconds,
     )
 
 

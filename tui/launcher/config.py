@@ -11,6 +11,7 @@ named explicitly (1 or 2) that does not exist is an error: that is a typo, not a
 
 ```toml
 default_profile = "main"
+dead_man_seconds = 60   # kill-switch timeout on markets with open orders (5-600, "off" or 0)
 
 [profiles.main]
 api_url = "https://whitebit.com"
@@ -64,7 +65,10 @@ ENV_API_SECRET = "WHITEBIT_API_SECRET"
 DEFAULT_GREEN = Decimal(15)
 DEFAULT_RED = Decimal(5)
 
-_TOP_KEYS = {"default_profile", "profiles", "thresholds", "keymap"}
+DEFAULT_DEAD_MAN_SECONDS = 60
+DEAD_MAN_RANGE = (5, 600)  # the exchange's kill-switch timeout bounds
+
+_TOP_KEYS = {"default_profile", "dead_man_seconds", "profiles", "thresholds", "keymap"}
 _PROFILE_KEYS = {"api_url", "ws_url", "api_key", "api_secret", "live"}
 _THRESHOLD_KEYS = {"green", "red"}
 
@@ -98,6 +102,8 @@ class AppConfig:
     thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
     keymap: dict[str, str] = field(default_factory=dict)
     path: Path | None = None  # the file read, None when there was none
+    #: the dead-man switch's timeout in seconds, None = off
+    dead_man_seconds: int | None = DEFAULT_DEAD_MAN_SECONDS
 
     @property
     def has_credentials(self) -> bool:
@@ -108,7 +114,8 @@ class AppConfig:
             f"AppConfig(profile={self.profile!r}, api_url={self.api_url!r}, ws_url={self.ws_url!r},"
             f" api_key={_redact_key(self.api_key)},"
             f" api_secret={'<redacted>' if self.api_secret else 'None'}, live={self.live!r},"
-            f" thresholds={self.thresholds!r}, keymap={self.keymap!r}, path={self.path!r})"
+            f" thresholds={self.thresholds!r}, keymap={self.keymap!r}, path={self.path!r},"
+            f" dead_man_seconds={self.dead_man_seconds!r})"
         )
 
     __str__ = __repr__
@@ -188,6 +195,7 @@ def load_config(
         thresholds=_thresholds(data.get("thresholds", {}), file),
         keymap=_keymap(data.get("keymap", {}), file),
         path=file,
+        dead_man_seconds=_dead_man(data, file),
     )
     return _with_env_credentials(config, env)
 
@@ -293,6 +301,35 @@ def _thresholds(table: object, file: Path) -> ThresholdConfig:
             f"{file}: thresholds.red ({red}) must not be above thresholds.green ({green})"
         )
     return ThresholdConfig(green=green, red=red)
+
+
+def parse_dead_man(value: object) -> int | None:
+    """A dead-man timeout: whole seconds in ``DEAD_MAN_RANGE``, or ``off``/0 (-> None).
+    Raises ValueError with a one-line reason."""
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text == "off":
+            return None
+        if not text.isdigit():
+            raise ValueError(f"expected seconds or 'off', got {value!r}")
+        value = int(text)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected seconds or 'off', got {value!r}")  # noqa: TRY004 (one error type for callers)
+    if value == 0:
+        return None
+    low, high = DEAD_MAN_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"must be {low}-{high} seconds or 'off', got {value}")
+    return value
+
+
+def _dead_man(data: dict[str, Any], file: Path) -> int | None:
+    if "dead_man_seconds" not in data:
+        return DEFAULT_DEAD_MAN_SECONDS
+    try:
+        return parse_dead_man(data["dead_man_seconds"])
+    except ValueError as exc:
+        raise ConfigError(f"{file}: dead_man_seconds {exc}") from None
 
 
 def _keymap(table: object, file: Path) -> dict[str, str]:

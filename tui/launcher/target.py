@@ -21,6 +21,7 @@ class LaunchOptions:
     live: bool = False
     fresh: bool = False
     static_prices: bool = False
+    dead_man: int | None = None  # --dead-man: seconds, 0 = off, None = not given (config's)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from tui.domain import risk
 
 from . import errors, wire
 from .engine import CANCELED, FILLED, Engine, SimOrder
+from .rest_killswitch import KILL_SWITCH
 from .rest_params import Context, Params, in_dates, market_param
 
 D = Decimal
@@ -500,4 +501,5 @@ PRIVATE: dict[str, Callable[[Context, Params], Any]] = {
     "/api/v4/trade-account/executed-history": executed_history,
     "/api/v4/trade-account/order": order_deals,
     "/api/v4/profile/websocket_token": websocket_token,
+    **KILL_SWITCH,
 }

@@ -441,10 +441,12 @@ class SandboxServer:
 
     async def _timer_loop(self) -> None:
         shortest = min(self.config.funding_interval, self.config.interest_interval)
-        period = max(0.01, min(1.0, shortest / 4))
+        # At most 0.5 s: a kill-switch timer fires within half a second of its deadline.
+        period = max(0.01, min(0.5, shortest / 4))
 
         async def step() -> None:
             self.engine.run_due()
+            self.engine.expire_kill_switches()
             await self._after_change()
 
         await self._guarded(period, step)

@@ -15,6 +15,9 @@ State rules:
   ``start()`` looks up whatever a previous run left there (a quit or crash with an order in
   flight) and reports it: ``PendingOrderReconciled`` plus ``OrderAccepted`` when found, a
   ``ServiceError`` when it was never placed. Nothing is resent automatically.
+- With ``dead_man_seconds`` set, a ``DeadManSwitch`` keeps the exchange's kill-switch timer
+  armed on every market with open orders; ``stop()`` deletes the timers (a clean stop), a killed
+  process leaves them to fire.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from tui.domain.models import (
 
 from . import events
 from .alerts import AlertTracker
+from .deadman import DeadManSwitch
 from .gate import Thresholds, TradeGate
 from .pending import PendingOrders
 from .venue import CommandError, StreamCallbacks, Venue
@@ -71,8 +75,18 @@ class TradingService:
         thresholds: Thresholds | None = None,
         poll_interval: float = 2.0,
         pending_path: Path | None = None,
+        dead_man_seconds: int | None = None,
+        dead_man_renew: float | None = None,
     ) -> None:
         self._venue = venue
+        self.dead_man = DeadManSwitch(
+            venue.kill_switch,
+            dead_man_seconds,
+            renew_every=dead_man_renew,
+            on_error=lambda market, exc: self._publish(
+                events.ServiceError("dead-man", f"Kill-switch on {market}: {exc.message}", exc.code)
+            ),
+        )
         self.pending = PendingOrders(pending_path)
         self.live_allowed = allow_live
         self.thresholds = thresholds or Thresholds()
@@ -110,6 +124,8 @@ class TradingService:
         poll_interval: float = 2.0,
         stream_options: dict[str, object] | None = None,
         pending_path: Path | None = None,
+        dead_man_seconds: int | None = None,
+        dead_man_renew: float | None = None,
     ) -> TradingService:
         from .whitebit import WhiteBitVenue
 
@@ -127,6 +143,8 @@ class TradingService:
             thresholds=thresholds,
             poll_interval=poll_interval,
             pending_path=pending_path,
+            dead_man_seconds=dead_man_seconds,
+            dead_man_renew=dead_man_renew,
         )
 
     # -- subscribers -----------------------------------------------------------------------
@@ -165,6 +183,8 @@ class TradingService:
         )
         await self._venue.start_streams(callbacks, sorted(self.markets))
         self._tasks.append(asyncio.create_task(self._poll_loop(), name="service-poll"))
+        run = self.dead_man.run(lambda: {o.market for o in self.orders.values()})
+        self._tasks.append(asyncio.create_task(run, name="service-dead-man"))
 
     async def probe(self) -> VenueInfo:
         """Check that the endpoint answers (venue info and markets) without starting anything.
@@ -208,6 +228,8 @@ class TradingService:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        if self._started:
+            await self.dead_man.close()  # a clean stop: no timer is left to fire later
         await self._venue.close()
         self._started = False
 
@@ -314,6 +336,7 @@ class TradingService:
         else:
             self.orders[order.id] = order
         self._announce_fill(order)
+        self.dead_man.poke()
         self._publish(events.OrdersChanged(dict(self.orders)))
 
     def _announce_fill(self, order: Order) -> None:
@@ -373,6 +396,7 @@ class TradingService:
         if new == self.orders:
             return
         self.orders = new
+        self.dead_man.poke()
         self._publish(events.OrdersChanged(dict(new)))
 
     def _apply_positions(self, positions: list[Position]) -> None:

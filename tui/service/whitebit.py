@@ -205,6 +205,10 @@ class WhiteBitVenue:
             await self._rest.cancel_order(order.market, order_id=order.id)
 
     @_venue_call
+    async def kill_switch(self, market: str, timeout: int | None) -> None:
+        await self._rest.kill_switch(market, timeout)
+
+    @_venue_call
     async def close_position(self, position: Position, amount: Decimal | None) -> None:
         hedge_side = (
             position.position_side if position.position_side is not PositionSide.BOTH else None

@@ -293,6 +293,7 @@ class DeskScreen(Screen[None]):
     def _apply_status(self) -> None:
         service = self.service
         venue = service.venue
+        dead_man = service.dead_man.state
         streams = [
             StreamView(
                 name,
@@ -310,6 +311,7 @@ class DeskScreen(Screen[None]):
             hedge_mode=service.hedge_mode if self.started else None,
             clock=self.clock(),
             show_ages=self.show_ages,
+            dead_man=dead_man.timeout if dead_man.armed else None,
         )
 
     def _apply_positions(self) -> None:

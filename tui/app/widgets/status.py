@@ -1,4 +1,5 @@
-"""The header/status line: venue, SANDBOX/LIVE, stream states, leverage, hedge mode, clock."""
+"""The header/status line: venue, SANDBOX/LIVE, stream states, leverage, hedge mode, the dead-man
+switch (``dead-man 60s`` while a kill-switch timer is armed), clock."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ class StatusBar(Horizontal):
         yield Label("", id="status-stream-positions", classes="status-stream")
         yield Label("", id="status-stream-prices", classes="status-stream")
         yield Label("", id="status-account")
+        yield Label("", id="status-dead-man")  # shown while a kill-switch timer is armed
         yield Label("", id="status-clock")
 
     def __init__(self, **kwargs: object) -> None:
@@ -70,8 +72,10 @@ class StatusBar(Horizontal):
         hedge_mode: bool | None,
         clock: str,
         show_ages: bool,
+        dead_man: int | None = None,
     ) -> None:
-        key = (venue, sandbox, tuple(streams), leverage, hedge_mode, clock, show_ages)
+        """``dead_man``: the kill-switch timeout while a timer is armed, None otherwise."""
+        key = (venue, sandbox, tuple(streams), leverage, hedge_mode, clock, show_ages, dead_man)
         if key == self._last:
             return
         self._last = key
@@ -90,6 +94,8 @@ class StatusBar(Horizontal):
         lev = f"{leverage}x" if leverage is not None else "-"
         hedge = "-" if hedge_mode is None else ("on" if hedge_mode else "off")
         self._set("#status-account", f"lev {lev}  hedge {hedge}")
+        self._set("#status-dead-man", f"dead-man {dead_man}s" if dead_man is not None else "")
+        self.query_one("#status-dead-man", Label).display = dead_man is not None
         self._set("#status-clock", clock)
 
     def _set(self, selector: str, text: str) -> None:

@@ -11,6 +11,7 @@ does no I/O; the server saves it with ``persistence.StateStore`` and broadcasts
 - ``positions``: fills applied to positions (open, increase, reduce, flip, close);
 - ``liquidation``: margin calls, partial and full liquidation;
 - ``funding``: futures funding rounds and borrow interest;
+- ``killswitch``: per-market kill-switch (dead-man) timers;
 - ``persistence``: the state as JSON in SQLite (the one place that touches disk).
 
 Not modelled: partial fills and order-book depth (liquidity is unlimited), mark price, ADL, OTO
@@ -21,6 +22,7 @@ futures brackets (reported by /public/futures, not enforced).
 from __future__ import annotations
 
 from .funding import Funding
+from .killswitch import KILL_SWITCH_TYPES, KillSwitch, KillSwitchTimer
 from .ledger import EngineOptions
 from .liquidation import Liquidation
 from .records import (
@@ -36,7 +38,7 @@ from .records import (
 )
 
 
-class Engine(Liquidation, Funding):
+class Engine(Liquidation, Funding, KillSwitch):
     """One simulated collateral account on a small set of markets."""
 
 
@@ -46,9 +48,12 @@ __all__ = [
     "CANCELED",
     "COLLATERAL_ASSET",
     "FILLED",
+    "KILL_SWITCH_TYPES",
     "OPEN",
     "Engine",
     "EngineOptions",
+    "KillSwitch",
+    "KillSwitchTimer",
     "OcoGroup",
     "SimOrder",
     "SimPosition",
