@@ -341,8 +341,8 @@ async def test_the_request_starts_before_sending_is_shown(app: CollateralApp, sa
         status = form.query_one("#form-status", Label)
         assert form.submit()  # what Enter in the amount field does
         assert form.in_flight and "Sending" not in str(status.content)
+        assert not pending  # nothing is sent before the confirmation's answer
         await confirm(pilot)
-        assert form.in_flight and not pending  # nothing sent before the answer
         await wait_for(
             pilot, lambda: "Sending" in str(status.content) or not form.in_flight, "Sending..."
         )
