@@ -48,7 +48,8 @@ async def running_desk(
             # as the launcher does: every order is written here before it is sent
             pending_path=Path(tmp) / "pending-orders.json",
         )
-        app = CollateralApp(service)
+        # key_to_wire times the send itself: no confirmation dialog in between
+        app = CollateralApp(service, confirm_limit_orders=False)
         async with app.run_test(size=SIZE) as pilot:
             desk = app.desk
             assert desk is not None

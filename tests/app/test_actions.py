@@ -13,13 +13,29 @@ from rich.text import Text
 from textual.command import Command, CommandList, CommandPalette
 from textual.widgets import DataTable, Label
 
-from tui.app.actions import ACTIONS, DESK_SCOPES, KeymapError, validate_keymap
+from tui.app.actions import (
+    ACTIONS,
+    ALT_SCOPES,
+    DESK_SCOPES,
+    KeymapError,
+    alt_form,
+    split_keys,
+    validate_keymap,
+)
 from tui.app.main_app import CollateralApp
 from tui.app.screens.desk import DESK_BINDINGS, DeskScreen
 from tui.app.screens.error import StartErrorScreen
 from tui.app.screens.help import OTHER_KEYS_HEADING, HelpScreen
 from tui.app.screens.history import HistoryScreen
-from tui.app.screens.modals import CloseAllModal, CloseModal, ConfirmModal, LeverageModal
+from tui.app.screens.modals import (
+    CloseAllModal,
+    CloseModal,
+    ConfirmModal,
+    LeverageModal,
+    OrderConfirmModal,
+    OrderRiskModal,
+    QuitModal,
+)
 from tui.app.widgets.order_form import OrderForm
 from tui.app.widgets.tables import KeyedTable
 from tui.domain.models import Side
@@ -33,6 +49,9 @@ BOUND: dict[type[Any], tuple[str, ...]] = {
     CollateralApp: ("app",),
     DeskScreen: ("desk",),
     ConfirmModal: ("modal",),
+    OrderConfirmModal: ("order",),
+    OrderRiskModal: ("order_risk",),
+    QuitModal: ("quit",),
     CloseModal: ("modal", "close"),
     CloseAllModal: ("close_all",),
     LeverageModal: ("leverage",),
@@ -60,8 +79,11 @@ def test_bindings_come_from_the_registry_once_each() -> None:
     by_id = {binding.id: binding for cls in BOUND for binding in cls.BINDINGS}
     for action in ACTIONS:  # every action is bound somewhere, as the registry says
         binding = by_id[action.id]
+        alt = (
+            [alt_form(key) for key in split_keys(action.key)] if action.scope in ALT_SCOPES else []
+        )
         assert (binding.key, binding.action, binding.description, binding.show) == (
-            action.key,
+            ",".join([action.key, *(key for key in alt if key)]),
             action.action,
             action.short,
             action.show,

@@ -12,12 +12,20 @@ from textual.widgets import Input, Label, Select, TabbedContent
 
 from tui.app.main_app import CollateralApp
 from tui.app.paths import css_paths
+from tui.app.screens.modals import OrderConfirmModal
 from tui.app.widgets.order_entry import OrderEntry
 from tui.app.widgets.order_form import OrderForm
 from tui.domain.models import OrderType, Product
 from tui.service import events
 
 from .conftest import ready, settle, wait_for
+
+
+async def confirm(pilot: Pilot[Any]) -> None:
+    """Answer the order confirmation with y."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, OrderConfirmModal), "confirmation")
+    await pilot.press("y")
+
 
 TYPE_INDEX = {
     OrderType.LIMIT: 0,
@@ -100,6 +108,7 @@ async def test_place_every_order_type_from_the_form(
             assert form.product is product
             assert form.errors == {}, (order_type, form.errors)
             await pilot.press("enter")
+            await confirm(pilot)
             if order_type is OrderType.MARKET:
                 await wait_for(pilot, lambda: len(engine.positions) == 1, "sandbox position")
                 (pos,) = engine.positions.values()
@@ -174,6 +183,7 @@ async def test_hedge_mode_shows_position_side_and_requires_it(
         assert app.focused is not None and app.focused.id == "position_side"
         await pick(pilot, 1)  # blank -> LONG
         await pilot.press("shift+tab", "enter")  # submit from the price field
+        await confirm(pilot)
         await wait_for(pilot, lambda: len(sandbox.engine.orders) == 1, "hedged order placed")
         (order,) = sandbox.engine.orders.values()
         assert order.position_side == "LONG" and order.market == "BTC_PERP"
@@ -304,6 +314,7 @@ async def test_enter_at_the_end_of_a_burst_sends_what_was_typed(
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         await burst_into_amount(pilot, "0.001\t30000\r")
+        await confirm(pilot)
         await wait_for(pilot, lambda: len(sandbox.engine.orders) == 1, "order placed")
         (order,) = sandbox.engine.orders.values()
         assert (order.market, order.amount, order.price) == (
@@ -330,6 +341,8 @@ async def test_the_request_starts_before_sending_is_shown(app: CollateralApp, sa
         status = form.query_one("#form-status", Label)
         assert form.submit()  # what Enter in the amount field does
         assert form.in_flight and "Sending" not in str(status.content)
+        assert not pending  # nothing is sent before the confirmation's answer
+        await confirm(pilot)
         await wait_for(
             pilot, lambda: "Sending" in str(status.content) or not form.in_flight, "Sending..."
         )

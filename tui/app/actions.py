@@ -27,19 +27,28 @@ if TYPE_CHECKING:
 
 #: Where a binding lives: the app, the desk screen, a dialog or another screen, or a widget.
 Scope = Literal[
-    "app", "desk", "modal", "close", "close_all", "leverage", "history", "help", "error",
-    "table", "entry",
+    "app", "desk", "modal", "order", "order_risk", "quit", "close", "close_all", "leverage",
+    "history", "help", "error", "table", "entry",
 ]  # fmt: skip
 
 #: The scopes the command palette and the first part of the help screen list: what can run
 #: from the desk.
 DESK_SCOPES: tuple[Scope, ...] = ("app", "desk")
 
+#: The scopes whose single-letter keys also answer as ``alt+`` the letter: many terminals send
+#: escape followed quickly by a letter as one alt+letter key, so "escape, then a letter" works
+#: on the desk only if the alt form is bound too. Added to the registry's keys and to the
+#: user's keymap alike (:func:`keys_of`); help lists the keys without them.
+ALT_SCOPES: tuple[Scope, ...] = ("app", "desk")
+
 #: The bindings active together, apart from the app's: the desk (with its tables focused), and
 #: each dialog, screen or widget that takes the keys while it is up or focused.
 CONTEXTS: dict[str, tuple[Scope, ...]] = {
     "desk": ("desk", "table"),
     "confirm dialog": ("modal",),
+    "order dialog": ("order",),
+    "order risk dialog": ("order_risk",),
+    "quit dialog": ("quit",),
     "close dialog": ("modal", "close"),
     "close-all dialog": ("close_all",),
     "leverage dialog": ("leverage",),
@@ -69,7 +78,7 @@ class Action:
 
     def binding(self) -> Binding:
         return Binding(
-            self.key,
+            ",".join(with_alt(self, split_keys(self.key))),
             self.action,
             self.short,
             show=self.show,
@@ -127,7 +136,10 @@ ACTIONS: tuple[Action, ...] = (
         "desk.escape", "escape", "focus_pane('positions')", "Back to positions",
         "Leave a text field / back to positions", "desk", show=False,
     ),
-    Action("app.quit", "q", "quit", "Quit", "Quit", "app"),
+    Action(
+        "app.quit", "q", "quit", "Quit",
+        "Quit (asks first while positions or orders are open)", "app",
+    ),
     # Textual adds its own palette binding unless the app has one: this one can be remapped.
     # Not in the footer's keys: the footer shows the palette key on its own, on the right.
     Action(
@@ -137,6 +149,20 @@ ACTIONS: tuple[Action, ...] = (
     # Dialogs and other screens: their keys are active only while they are up.
     Action("modal.confirm", "y,enter", "confirm", "Confirm", "Dialogs: confirm", "modal"),
     Action("modal.cancel", "n,escape", "cancel", "Cancel", "Dialogs: cancel", "modal"),
+    # The order confirmation; the second one, for an order whose liquidation would be near the
+    # mark, takes y alone: a repeated enter must not send it.
+    Action("order.confirm", "y,enter", "confirm", "Send", "Order dialog: send the order", "order"),
+    Action("order.cancel", "n,escape", "cancel", "Cancel", "Order dialog: do not send", "order"),
+    Action(
+        "order_risk.confirm", "y", "confirm", "Place anyway",
+        "Liquidation-near-the-mark dialog: place anyway", "order_risk",
+    ),
+    Action(
+        "order_risk.cancel", "n,escape", "cancel", "Cancel",
+        "Liquidation-near-the-mark dialog: do not send", "order_risk",
+    ),
+    # Any other key answers "stay" (the dialog's own key handler).
+    Action("quit.confirm", "y", "confirm", "Quit", "Quit dialog: quit", "quit"),
     Action("close.25", "1", "choose(0)", "25%", "Close dialog: 25 %", "close"),
     Action("close.50", "2", "choose(1)", "50%", "Close dialog: 50 %", "close"),
     Action("close.100", "3,0", "choose(2)", "100%", "Close dialog: 100 %", "close"),
@@ -210,9 +236,35 @@ def split_keys(keys: str) -> list[str]:
     return [key.strip() for key in keys.split(",")]
 
 
-def keys_of(action: Action, keymap: Mapping[str, str]) -> list[str]:
-    """The keys ``action`` is on once ``keymap`` is applied."""
-    return split_keys(keymap.get(action.id, action.key))
+def alt_form(key: str) -> str | None:
+    """The key a terminal sends for escape then ``key`` when ``key`` is a letter (Textual's
+    names: ``alt+c``, and ``alt+shift+c`` for ``C``), else None."""
+    if len(key) != 1 or not key.isalpha():
+        return None
+    return f"alt+shift+{key.lower()}" if key.isupper() else f"alt+{key}"
+
+
+def with_alt(action: Action, keys: list[str]) -> list[str]:
+    """``keys`` and, for an action of :data:`ALT_SCOPES`, the alt form of each letter key."""
+    if action.scope not in ALT_SCOPES:
+        return keys
+    extra = [alt for key in keys if (alt := alt_form(key)) is not None and alt not in keys]
+    return keys + extra
+
+
+def keys_of(action: Action, keymap: Mapping[str, str], *, alt: bool = True) -> list[str]:
+    """The keys ``action`` is on once ``keymap`` is applied (with their alt forms, see
+    :data:`ALT_SCOPES`, unless ``alt`` is False)."""
+    keys = split_keys(keymap.get(action.id, action.key))
+    return with_alt(action, keys) if alt else keys
+
+
+def textual_keymap(keymap: Mapping[str, str]) -> dict[str, str]:
+    """``keymap`` as ``App.set_keymap`` takes it: a remapped letter key keeps its alt form."""
+    return {
+        binding_id: ",".join(keys_of(BY_ID[binding_id], keymap)) if binding_id in BY_ID else keys
+        for binding_id, keys in keymap.items()
+    }
 
 
 def _shared_keys(actions: list[Action], keymap: Mapping[str, str]) -> dict[str, list[str]]:
@@ -269,11 +321,15 @@ def listing(
     key_display: Callable[[Binding], str],
     scopes: tuple[Scope, ...] = DESK_SCOPES,
 ) -> list[tuple[Action, str]]:
-    """The actions of ``scopes`` with their keys as displayed (``App.get_key_display``)."""
+    """The actions of ``scopes`` with their keys as displayed (``App.get_key_display``), without
+    the alt forms (see :data:`ALT_SCOPES`)."""
     return [
         (
             action,
-            " / ".join(key_display(Binding(key, action.action)) for key in keys_of(action, keymap)),
+            " / ".join(
+                key_display(Binding(key, action.action))
+                for key in keys_of(action, keymap, alt=False)
+            ),
         )
         for action in ACTIONS
         if action.scope in scopes
@@ -298,5 +354,5 @@ def key_hint(app: App[object], action_id: str, *, first_only: bool = False) -> s
     (``[b]y[/b]/enter``), after the keymap of the app (:class:`~tui.app.main_app.CollateralApp`
     keeps it in ``keymap_overrides``)."""
     keymap: Mapping[str, str] = getattr(app, "keymap_overrides", {})
-    first, *more = [escape_markup(key) for key in keys_of(BY_ID[action_id], keymap)]
+    first, *more = [escape_markup(key) for key in keys_of(BY_ID[action_id], keymap, alt=False)]
     return "/".join([f"[b]{first}[/b]", *([] if first_only else more)])

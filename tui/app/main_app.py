@@ -6,6 +6,7 @@ import contextlib
 import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -15,7 +16,7 @@ from tui.service import CommandError
 
 from . import messages as msg
 from ._compat import NoLocalsCrashReport
-from .actions import bindings, help_rows, validate_keymap
+from .actions import bindings, help_rows, textual_keymap, validate_keymap
 from .commands import DeskCommands
 from .paths import css_paths
 from .screens.desk import DeskScreen
@@ -67,18 +68,22 @@ class CollateralApp(NoLocalsCrashReport, App[None]):
         theme: str | None = None,
         endpoint_ready: Callable[[], Awaitable[None]] | None = None,
         on_first_frame: Callable[[], None] | None = None,
+        confirm_limit_orders: bool = True,
+        confirm_market_above: Decimal = Decimal(0),
     ) -> None:
         validate_keymap(keymap or {})
         super().__init__()
         self.service = service
         #: The keymap applied (help and the palette show the keys after it).
         self.keymap_overrides: dict[str, str] = dict(keymap or {})
-        self.set_keymap(self.keymap_overrides)
+        self.set_keymap(textual_keymap(self.keymap_overrides))
         self._clock = clock or wall_clock
         self._show_ages = show_ages
         self._initial_theme = theme
         self._endpoint_ready = endpoint_ready
         self._on_first_frame = on_first_frame
+        self.confirm_limit_orders = confirm_limit_orders
+        self.confirm_market_above = confirm_market_above
         self.bridge = msg.ServiceBridge(service.subscribe)
         self.desk: DeskScreen | None = None
         self.start_error: str | None = None
@@ -92,6 +97,8 @@ class CollateralApp(NoLocalsCrashReport, App[None]):
             clock=self._clock,
             show_ages=self._show_ages,
             help_rows=lambda: help_rows(self.keymap_overrides, self.get_key_display),
+            confirm_limit_orders=self.confirm_limit_orders,
+            confirm_market_above=self.confirm_market_above,
         )
         self.push_screen(self.desk)
         self.bridge.attach(self.desk)
@@ -129,6 +136,27 @@ class CollateralApp(NoLocalsCrashReport, App[None]):
         with contextlib.suppress(OSError):  # the benchmark went away: nothing to report to
             os.write(self._bench_fd, mark)
         if exit:
+            self.exit()
+
+    async def action_quit(self) -> None:
+        """Quit; with positions or orders open, ask first (``y`` quits, any other key stays).
+        Orders still in flight are safe either way: the service's journal reconciles them at
+        the next start."""
+        service = self.service
+        positions, orders = len(service.positions), len(service.orders)
+        if not positions and not orders or self.start_error is not None:
+            self.exit()
+            return
+        from .screens.modals import QuitModal
+
+        lines = [
+            f"{positions} position(s) and {orders} open order(s) stay on the exchange after",
+            "you quit, unwatched. Quit anyway?",
+        ]
+        self.push_screen(QuitModal(lines), callback=self._after_quit_question)
+
+    def _after_quit_question(self, quit: bool | None) -> None:
+        if quit:
             self.exit()
 
     def on_service_start_failed(self, message: msg.ServiceStartFailed) -> None:

@@ -12,6 +12,8 @@ named explicitly (1 or 2) that does not exist is an error: that is a typo, not a
 ```toml
 default_profile = "main"
 dead_man_seconds = 60   # kill-switch timeout on markets with open orders (5-600, "off" or 0)
+confirm_limit_orders = true   # false: orders resting at your price are sent without asking
+confirm_market_above = "0"    # orders filling at market above this notional ask first (0: all)
 
 [profiles.main]
 api_url = "https://whitebit.com"
@@ -68,7 +70,15 @@ DEFAULT_RED = Decimal(5)
 DEFAULT_DEAD_MAN_SECONDS = 60
 DEAD_MAN_RANGE = (5, 600)  # the exchange's kill-switch timeout bounds
 
-_TOP_KEYS = {"default_profile", "dead_man_seconds", "profiles", "thresholds", "keymap"}
+_TOP_KEYS = {
+    "default_profile",
+    "dead_man_seconds",
+    "profiles",
+    "thresholds",
+    "keymap",
+    "confirm_limit_orders",
+    "confirm_market_above",
+}
 _PROFILE_KEYS = {"api_url", "ws_url", "api_key", "api_secret", "live"}
 _THRESHOLD_KEYS = {"green", "red"}
 
@@ -101,6 +111,11 @@ class AppConfig:
     live: bool = False
     thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
     keymap: dict[str, str] = field(default_factory=dict)
+    #: Ask before sending a limit, stop-limit or OCO order (orders resting at their price).
+    confirm_limit_orders: bool = True
+    #: Orders that fill at the market are confirmed above this notional (quote currency); the
+    #: setting can raise the limit, never turn their confirmation off.
+    confirm_market_above: Decimal = Decimal(0)
     path: Path | None = None  # the file read, None when there was none
     #: the dead-man switch's timeout in seconds, None = off
     dead_man_seconds: int | None = DEFAULT_DEAD_MAN_SECONDS
@@ -114,7 +129,9 @@ class AppConfig:
             f"AppConfig(profile={self.profile!r}, api_url={self.api_url!r}, ws_url={self.ws_url!r},"
             f" api_key={_redact_key(self.api_key)},"
             f" api_secret={'<redacted>' if self.api_secret else 'None'}, live={self.live!r},"
-            f" thresholds={self.thresholds!r}, keymap={self.keymap!r}, path={self.path!r},"
+            f" thresholds={self.thresholds!r}, keymap={self.keymap!r},"
+            f" confirm_limit_orders={self.confirm_limit_orders!r},"
+            f" confirm_market_above={self.confirm_market_above!r}, path={self.path!r},"
             f" dead_man_seconds={self.dead_man_seconds!r})"
         )
 
@@ -194,6 +211,8 @@ def load_config(
         live=_bool(body, "live", file, where),
         thresholds=_thresholds(data.get("thresholds", {}), file),
         keymap=_keymap(data.get("keymap", {}), file),
+        confirm_limit_orders=_bool(data, "confirm_limit_orders", file, "the top level", True),
+        confirm_market_above=_notional(data.get("confirm_market_above", 0), file),
         path=file,
         dead_man_seconds=_dead_man(data, file),
     )
@@ -262,8 +281,8 @@ def _opt_str(body: dict[str, Any], key: str, file: Path, where: str) -> str | No
     return value or None
 
 
-def _bool(body: dict[str, Any], key: str, file: Path, where: str) -> bool:
-    value = body.get(key, False)
+def _bool(body: dict[str, Any], key: str, file: Path, where: str, default: bool = False) -> bool:
+    value = body.get(key, default)
     if not isinstance(value, bool):
         raise ConfigError(f"{file}: {key} in {where} must be true or false (no quotes)")
     return value
@@ -286,6 +305,24 @@ def _percent(value: object, key: str, file: Path) -> Decimal:
     if not number.is_finite() or number < 0 or number > 100:
         raise ConfigError(
             f'{file}: thresholds.{key} must be a percent between 0 and 100, e.g. "15"'
+        )
+    return number
+
+
+def _notional(value: object, file: Path) -> Decimal:
+    number = Decimal("NaN")
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = Decimal(value)
+    elif isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, str):
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            pass
+    if not number.is_finite() or number < 0:
+        raise ConfigError(
+            f'{file}: confirm_market_above must be a notional of 0 or more, e.g. "0" or "500"'
         )
     return number
 

@@ -62,7 +62,13 @@ def _build_app(
 
     service = build_service(target, config)
     try:
-        return CollateralApp(service, keymap=dict(config.keymap), endpoint_ready=endpoint_ready)
+        return CollateralApp(
+            service,
+            keymap=dict(config.keymap),
+            endpoint_ready=endpoint_ready,
+            confirm_limit_orders=config.confirm_limit_orders,
+            confirm_market_above=config.confirm_market_above,
+        )
     except ValueError as exc:  # the config's keymap names an unknown binding id
         raise LaunchError(" ".join(str(exc).split())) from None
 

@@ -15,6 +15,7 @@ import gc
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from textual import on
@@ -77,17 +78,20 @@ class DeskScreen(Screen[None]):
         clock: Callable[[], str],
         show_ages: bool = True,
         help_rows: Callable[[], list[tuple[str, str, str]]] | None = None,
+        confirm_limit_orders: bool = True,
+        confirm_market_above: Decimal = Decimal(0),
     ) -> None:
         super().__init__(id="desk-screen")
         self.service = service
         self.clock = clock
         self.show_ages = show_ages
         self._help_rows = help_rows
+        self.confirm_limit_orders = confirm_limit_orders
+        self.confirm_market_above = confirm_market_above
         self.dirty: set[str] = set(EVERYTHING)
         self.started = False
         self.applied = 0  # number of refreshes that applied state (tests wait on it)
         self._last_stale: str | None = None
-        self._bindings_signature: object = None
         self._last_apply = 0.0  # time.monotonic() of the last apply_state
         self._apply_scheduled = False
         self._active_pane: str | None = None
@@ -274,21 +278,7 @@ class DeskScreen(Screen[None]):
             self._apply_gate()
             self._apply_ages()
         if dirty:
-            self._refresh_bindings_if_needed()
             self.applied += 1
-
-    def _refresh_bindings_if_needed(self) -> None:
-        """The footer recomposes on refresh_bindings: only ask when what check_action
-        looks at has changed."""
-        signature = (
-            self.positions_table.selected_key,
-            self.orders_table.selected_key,
-            bool(self.service.positions),
-            self._last_stale,
-        )
-        if signature != self._bindings_signature:
-            self._bindings_signature = signature
-            self.refresh_bindings()
 
     def _apply_status(self) -> None:
         service = self.service
@@ -330,14 +320,11 @@ class DeskScreen(Screen[None]):
 
     def _apply_gate(self) -> None:
         """Show the service's trade gate: the forms' block reason, the stale mark on the
-        positions pane (and the bindings, which depend on it)."""
+        positions pane."""
         gate = self.service.trade_gate()
         for form in self.entry.forms:
             form.set_block_reason(gate.reason)
-        stale = ", ".join(gate.stale_streams) if gate.overridable else None
-        if stale != self._last_stale:
-            self._last_stale = stale
-            self._refresh_bindings_if_needed()
+        self._last_stale = ", ".join(gate.stale_streams) if gate.overridable else None
 
     def _apply_ages(self) -> None:
         def subtitle(name: str) -> str:
@@ -359,20 +346,12 @@ class DeskScreen(Screen[None]):
         _set_subtitle(self.query_one("#balance-pane"), positions_age)
         _set_subtitle(self.query_one("#chart-pane"), subtitle("prices"))
 
-    # ------------------------------------------------------------------ bindings state
+    # ------------------------------------------------------------------ selection
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "close_position":
-            return True if self.selected_position() is not None else None
-        if action == "close_all":
-            return True if self.service.positions else None
-        if action == "cancel_order":
-            return True if self.selected_order() is not None else None
-        return True
-
+    # (No check_action: close, close all and cancel stay visible in the footer with nothing to
+    # act on, and say why when pressed.)
     @on(KeyedTable.RowHighlighted)
     def _row_highlighted(self, event: KeyedTable.RowHighlighted) -> None:
-        self._refresh_bindings_if_needed()
         if event.table.id == "positions":
             self.dirty.add("positions")
 
@@ -432,14 +411,24 @@ class DeskScreen(Screen[None]):
         self.submit_order(message.form, message.request)
 
     def submit_order(self, form: OrderForm, request: OrderRequest) -> None:
-        """The order forms' ``place``: called from the Enter key's own step."""
+        """The order forms' ``place``: called from the Enter key's own step. Asks first when
+        :func:`flows.order_confirmation` says so, then sends."""
         gate = self.service.trade_gate()
         if not gate.allowed:
             form.set_status(f"Not sent: {gate.reason}", error=True)
             return
-        # The request is started before "Sending..." is painted: the form is marked in flight
-        # now (a second Enter is refused) and shows it once the request is on its way.
+        # The form is marked in flight now, in the key's own step: a second Enter is refused
+        # (it does not open a second confirmation, nor send twice).
         form.in_flight = True
+        questions = flows.order_confirmation(self, request, form.preview)
+        if questions:
+            self._run_flow(flows.confirm_then_send(self, form, request, questions), "orders")
+        else:
+            self.send_order(form, request)
+
+    def send_order(self, form: OrderForm, request: OrderRequest) -> None:
+        """Send a confirmed order; the form is already marked in flight. The request is started
+        before "Sending..." is painted."""
         # Not exclusive: cancelling an order request may not stop it reaching the exchange.
         # The form refuses a second Enter while this runs instead.
         self._run_flow(flows.place_order(self, form, request), "orders")
@@ -457,14 +446,14 @@ class DeskScreen(Screen[None]):
     def action_close_position(self) -> None:
         position = self.selected_position()
         if position is None:
-            self.notify("Select a position first", severity="warning")
+            self.notify("No position selected (p, then up/down)", severity="warning")
             return
         if not flows.refused_outright(self):
             self._run_flow(flows.close_position(self, position.id), "close")
 
     def action_close_all(self) -> None:
         if not self.service.positions:
-            self.notify("No open positions", severity="warning")
+            self.notify("No positions to close", severity="warning")
             return
         if not flows.refused_outright(self):
             self._run_flow(flows.close_all(self), "close")
@@ -472,7 +461,7 @@ class DeskScreen(Screen[None]):
     def action_cancel_order(self) -> None:
         order = self.selected_order()
         if order is None:
-            self.notify("Select an open order first (r)", severity="warning")
+            self.notify("No order selected (r, then up/down)", severity="warning")
             return
         if not flows.refused_outright(self):
             self._run_flow(flows.cancel_order(self, order.id), "cancel")

@@ -1,4 +1,5 @@
-"""The desk's keyboard flows: place an order, close, close all, cancel, leverage, hedge mode.
+"""The desk's keyboard flows: confirm and place an order, close, close all, cancel, leverage,
+hedge mode.
 
 Each flow is a coroutine the desk runs as a worker (``push_screen_wait`` needs one): it asks
 with a dialog that shows exactly what will happen, resolving the position or order from its id
@@ -12,27 +13,149 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from tui.domain.markets import leverages_for
-from tui.domain.models import Product
+from tui.domain.models import OrderType, Product, Side
 from tui.service import CommandError
 
-from ..formatting import amount, money
+from ..formatting import amount, money, percent
 from .modals import (
     CloseAllModal,
     CloseModal,
     CloseTarget,
     ConfirmModal,
     LeverageModal,
+    OrderConfirmModal,
+    OrderRiskModal,
     close_amount,
 )
 
 if TYPE_CHECKING:
     from tui.domain.models import Market, OrderRequest
+    from tui.domain.validation import RiskPreview
 
     from ..widgets.order_form import OrderForm
     from .desk import DeskScreen
 
 #: Positions listed by name in the close-all dialog; the rest are counted.
 CLOSE_ALL_LISTED = 8
+
+
+#: Types that fill at the market when they execute: confirmed above the notional limit, whatever
+#: the limit-order setting says.
+FILLS_AT_MARKET = (OrderType.MARKET, OrderType.TRIGGER_MARKET)
+
+
+def crosses_the_market(desk: DeskScreen, request: OrderRequest) -> bool:
+    """A limit order priced through the mark (a buy above, a sell below) fills now, at the
+    market: it is confirmed as a market order is."""
+    mark = desk.service.mark_price(request.market)
+    if request.type is not OrderType.LIMIT or request.price is None or mark is None:
+        return False
+    return request.price >= mark if request.side is Side.BUY else request.price <= mark
+
+
+def near_liquidation(desk: DeskScreen, preview: RiskPreview | None) -> bool:
+    """The order opens a position whose estimated liquidation lies within the red threshold of
+    the mark (or past it)."""
+    if preview is None or not preview.opens or preview.liq_distance_pct is None:
+        return False
+    return preview.liq_distance_pct < desk.service.thresholds.red
+
+
+def order_confirmation(
+    desk: DeskScreen, request: OrderRequest, preview: RiskPreview | None
+) -> list[OrderConfirmModal]:
+    """The questions to ask before ``request`` is sent, in order (none: send at once).
+
+    Every order is confirmed, except, with the limit-order setting off, one that rests at the
+    trader's price; an order that fills at the market is confirmed once its notional is above
+    the desk's limit (0: always), and one whose liquidation would lie within the red threshold
+    of the mark is asked about a second time, naming the distance.
+    """
+    if request.type in FILLS_AT_MARKET or crosses_the_market(desk, request):
+        notional = preview.notional if preview is not None else None
+        ask = notional is None or notional > desk.confirm_market_above
+    else:
+        ask = desk.confirm_limit_orders
+    questions: list[OrderConfirmModal] = []
+    if ask:
+        questions.append(
+            OrderConfirmModal("Send this order?", order_summary(desk, request, preview))
+        )
+    if near_liquidation(desk, preview):
+        assert preview is not None and preview.liq_distance_pct is not None
+        distance = percent(preview.liq_distance_pct, 1).replace("%", " %")
+        questions.append(
+            OrderRiskModal(
+                "Liquidation near the mark",
+                [
+                    *order_summary(desk, request, preview)[:1],
+                    f"Liquidation {distance} from the mark: place anyway? y/n",
+                ],
+            )
+        )
+    return questions
+
+
+def order_summary(
+    desk: DeskScreen, request: OrderRequest, preview: RiskPreview | None
+) -> list[str]:
+    """What the order confirmation says: what, at what price, and the risk it adds."""
+    market = desk.service.markets.get(request.market)
+    places = market.price_precision if market else 2
+    quote = market.quote if market else ""
+    side = request.side.value + (f" {request.position_side.value}" if request.position_side else "")
+    head = f"{request.market}  {side}  {_amount(request.amount, market)}  {request.type.value}"
+    t = request.type
+    if t is OrderType.MARKET or crosses_the_market(desk, request):
+        mark = money(desk.service.mark_price(request.market), places)
+        price = f"Price    at the market (mark {mark})"
+        if t is OrderType.LIMIT:
+            price += f", limit {money(request.price, places)}"
+    elif t is OrderType.LIMIT:
+        price = f"Price    {money(request.price, places)}"
+    elif t is OrderType.STOP_LIMIT:
+        price = (
+            f"Price    {money(request.price, places)} "
+            f"once the trigger {money(request.activation_price, places)} is hit"
+        )
+    elif t is OrderType.TRIGGER_MARKET:
+        price = f"Price    market once the trigger {money(request.activation_price, places)} is hit"
+    else:  # OCO
+        price = (
+            f"Price    TP {money(request.price, places)}, stop "
+            f"{money(request.activation_price, places)} limit "
+            f"{money(request.stop_limit_price, places)}"
+        )
+    if preview is None:
+        risk = "Margin   -"
+    elif not preview.opens:
+        risk = "Reduces a position: no new margin"
+    else:
+        risk = f"Margin   {money(preview.required_margin)} {quote} at {preview.leverage}x"
+        if preview.est_liquidation_price is None:
+            risk += ", no liquidation (fully funded)"
+        elif preview.liq_distance_pct is not None:
+            risk += f", liq {percent(preview.liq_distance_pct, 1)} from the mark"
+    return [head, price, risk]
+
+
+async def confirm_then_send(
+    desk: DeskScreen,
+    form: OrderForm,
+    request: OrderRequest,
+    questions: list[OrderConfirmModal],
+) -> None:
+    """Ask ``questions`` (:func:`order_confirmation`); send only if every answer is yes. The
+    form is in flight meanwhile (a second Enter is refused)."""
+    for question in questions:
+        if not await desk.app.push_screen_wait(question):
+            form.order_done("Not sent: cancelled", error=True)
+            return
+    gate = desk.service.trade_gate()  # it may have changed while the dialog was up
+    if not gate.allowed:
+        form.order_done(f"Not sent: {gate.reason}", error=True)
+        return
+    desk.send_order(form, request)
 
 
 async def place_order(desk: DeskScreen, form: OrderForm, request: OrderRequest) -> None:
@@ -171,8 +294,14 @@ async def cancel_order(desk: DeskScreen, order_id: int) -> None:
 
 async def leverage(desk: DeskScreen, product: Product) -> None:
     service = desk.service
+    positions, orders = len(service.positions), len(service.orders)
+    busy = (
+        f"Open now: {positions} position(s), {orders} order(s): the exchange will refuse."
+        if positions or orders
+        else None
+    )
     choice = await desk.app.push_screen_wait(
-        LeverageModal(product.value, leverages_for(product), service.leverage)
+        LeverageModal(product.value, leverages_for(product), service.leverage, busy=busy)
     )
     if choice is None:
         return

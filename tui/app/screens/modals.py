@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 from tui.domain import risk
 from tui.domain.models import Direction
 
-from ..actions import bindings, key_hint
+from ..actions import BY_ID, bindings, key_hint, keys_of
 from ..formatting import money, signed
 
 
@@ -58,6 +58,76 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class OrderConfirmModal(ModalScreen[bool]):
+    """Send this order? A compact summary (market, side, amount, type, price, margin,
+    liquidation distance). ``y``/``enter`` send, ``n``/``escape`` do not."""
+
+    BINDINGS = bindings("order")
+    SCOPE = "order"
+    CONFIRM_WORD = "send"
+    DANGER = False
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__(classes="confirm-modal", id=self.SCOPE.replace("_", "-") + "-modal")
+        self._title = title
+        self._lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog" + (" -danger" if self.DANGER else "")) as dialog:
+            dialog.border_title = self._title
+            yield Static("\n".join(self._lines), classes="dialog-line", markup=False)
+            yield Label(
+                f"{key_hint(self.app, self.SCOPE + '.confirm')} {self.CONFIRM_WORD}    "
+                f"{key_hint(self.app, self.SCOPE + '.cancel')} cancel",
+                classes="dialog-keys",
+            )
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class OrderRiskModal(OrderConfirmModal, inherit_bindings=False):
+    """The second question for an order whose liquidation would lie near the mark: only ``y``
+    places it (a repeated enter must not)."""
+
+    BINDINGS = bindings("order_risk")
+    SCOPE = "order_risk"
+    CONFIRM_WORD = "place anyway"
+    DANGER = True
+
+
+class QuitModal(ModalScreen[bool]):
+    """Quit while positions or orders are open? ``y`` quits, any other key stays."""
+
+    BINDINGS = bindings("quit")
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(classes="confirm-modal", id="quit-modal")
+        self._lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog -danger") as dialog:
+            dialog.border_title = "Quit?"
+            yield Static("\n".join(self._lines), classes="dialog-line", markup=False)
+            yield Label(
+                f"{key_hint(self.app, 'quit.confirm')} quit    any other key: stay",
+                classes="dialog-keys",
+            )
+
+    def on_key(self, event: events.Key) -> None:
+        keymap = getattr(self.app, "keymap_overrides", {})
+        if event.key not in keys_of(BY_ID["quit.confirm"], keymap):
+            event.stop()
+            event.prevent_default()
+            self.dismiss(False)
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,22 +276,39 @@ class CloseAllModal(ModalScreen[bool]):
 
 
 class LeverageModal(ModalScreen[int | None]):
-    """Pick an allowed leverage for the product, then confirm with enter/y."""
+    """Pick an allowed leverage for the product, then confirm with enter/y. ``busy``, if given,
+    says what open positions/orders make the exchange refuse a change."""
 
     BINDINGS = bindings("leverage")
 
-    def __init__(self, product_label: str, allowed: tuple[int, ...], current: int) -> None:
+    def __init__(
+        self,
+        product_label: str,
+        allowed: tuple[int, ...],
+        current: int,
+        *,
+        busy: str | None = None,
+    ) -> None:
         super().__init__(classes="confirm-modal", id="leverage-modal")
         self._product_label = product_label
         self._allowed = allowed
         self._current = current
+        self._busy = busy
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog") as dialog:
+        with Vertical(classes="dialog" + (" -danger" if self._busy else "")) as dialog:
             dialog.border_title = "Set leverage"
             yield Static(
                 f"Account leverage is {self._current}x (applies to margin and futures).\n"
                 f"Allowed for {self._product_label}: " + ", ".join(f"{x}x" for x in self._allowed),
+                classes="dialog-line",
+                markup=False,
+            )
+            # the exchange's rule, said before the trader picks (as the hedge dialog does)
+            yield Static(
+                "The exchange refuses a change while positions or orders are open."
+                + (f"\n{self._busy}" if self._busy else ""),
+                id="leverage-rule",
                 classes="dialog-line",
                 markup=False,
             )

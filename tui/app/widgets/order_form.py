@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -39,7 +39,9 @@ TYPE_OPTIONS: list[tuple[str, OrderType]] = [
     ("OCO", OrderType.OCO),
 ]
 
-#: Which price inputs each type shows, with the label it gets for that type.
+#: Which price inputs each type shows, with the label it gets for that type. The label is the
+#: price's meaning: switching type clears an input whose label changes (a stop-limit's limit
+#: price is not an OCO's take-profit price), and keeps one whose label stays.
 PRICE_FIELDS: dict[OrderType, dict[str, str]] = {
     OrderType.LIMIT: {"price": "Price"},
     OrderType.MARKET: {},
@@ -75,6 +77,16 @@ def preview_text(preview: RiskPreview | None, quote: str) -> str:
         )
         lines.append(f"Est. liq {money(preview.est_liquidation_price)}{dist}")
     return "\n".join(lines)
+
+
+class FieldInput(Input):
+    """A text field of the form. An ``alt+`` key is never text: a terminal sends escape then a
+    letter as one alt+letter key, and that must reach the desk's key (escape then ``c``
+    closes a position from inside a field) instead of typing the letter."""
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key.startswith("alt+"):
+            event.prevent_default()  # Input's own key handling (typing) is skipped; it bubbles
 
 
 #: The host's order placement: ``place(form, request)``, called from the key's own step.
@@ -118,6 +130,10 @@ class OrderForm(Vertical):
         self.show_all_errors = False
         self.errors: dict[str, str] = {}
         self.request: OrderRequest | None = None
+        #: The risk preview of ``request`` (the order confirmation shows it).
+        self.preview: RiskPreview | None = None
+        #: The label each price input's value was typed under (see PRICE_FIELDS).
+        self._meaning: dict[str, str] = {}
         self.in_flight = False
         self.block_reason: str | None = None
         self._markets_key: tuple[str, ...] = ()
@@ -161,14 +177,14 @@ class OrderForm(Vertical):
             "type",
         )
         yield from self._row(
-            "Amount", Input(id="amount", compact=True, placeholder="amount"), "amount"
+            "Amount", FieldInput(id="amount", compact=True, placeholder="amount"), "amount"
         )
-        yield from self._row("Price", Input(id="price", compact=True), "price")
+        yield from self._row("Price", FieldInput(id="price", compact=True), "price")
         yield from self._row(
-            "Trigger", Input(id="activation_price", compact=True), "activation_price"
+            "Trigger", FieldInput(id="activation_price", compact=True), "activation_price"
         )
         yield from self._row(
-            "Stop lim", Input(id="stop_limit_price", compact=True), "stop_limit_price"
+            "Stop lim", FieldInput(id="stop_limit_price", compact=True), "stop_limit_price"
         )
         if self.product is Product.FUTURES:  # margin pairs net one way: never a position side
             yield from self._row(
@@ -296,6 +312,7 @@ class OrderForm(Vertical):
             self.errors = dict(result.errors)
             self.request = result.request
             preview = result.preview
+        self.preview = preview
         quote = market.quote if market else ""
         text = preview_text(preview, quote)
         if text != self._shown.get("preview"):
@@ -345,7 +362,19 @@ class OrderForm(Vertical):
         for name in PRICE_INPUTS:
             self.query_one(f"#row-{name}").display = name in fields
             if name in fields:
-                self.query_one(f"#label-{name}", Label).update(fields[name])
+                label = fields[name]
+                self.query_one(f"#label-{name}", Label).update(label)
+                if self._meaning.get(name, label) != label:  # a new meaning: not the old price
+                    self._clear_input(name)
+                self._meaning[name] = label
+
+    def _clear_input(self, name: str) -> None:
+        """Empty an input without it counting as the trader's edit (no Changed message: its
+        handler would also wipe the status line)."""
+        field = self.query_one(f"#{name}", Input)
+        with field.prevent(Input.Changed):
+            field.value = ""
+        self.touched.discard(name)
 
     # ----------------------------------------------------------------- events
 
@@ -402,13 +431,16 @@ class OrderForm(Vertical):
         return True
 
     def order_done(self, text: str, *, error: bool) -> None:
+        """The order was placed, refused or not sent. Once placed, the amount is cleared
+        (market, side, type and prices stay) so that another Enter cannot repeat it."""
         self.in_flight = False
-        self.set_status(text, error=error)
-        self._update_submit()
         if not error:
+            self._clear_input("amount")
             self.show_all_errors = False
             self.touched.clear()
             self.validate()
+        self.set_status(text, error=error)
+        self._update_submit()
 
     # ----------------------------------------------------------------- focus
 
