@@ -25,11 +25,22 @@ Rules (WhiteBIT collateral trading; /work/shared/spec/exchange-api.md section 4.
 - leverage: the account leverage must be one WhiteBIT accepts (``markets.ACCOUNT_LEVERAGES``); the
   leverage that applies to this market (``markets.effective_leverage``: margin pairs cap at 10x)
   must be in ``market.leverages`` and not above ``market.max_leverage``.
-- margin: ``risk.required_margin`` at the effective leverage plus the taker fee on the notional
-  must fit in ``free_collateral`` (the taker fee, since a limit order may well take). Orders that
-  only shrink a position (``reduce_only``, or a hedge-mode order whose position side is the opposite
-  of its side, e.g. sell + LONG closes a long) need no new margin and skip this check entirely:
-  the form never stops a trader from closing; if the exchange wants the fee up front it says so.
+- netting (``positions``): an order meets the position of its market (one-way mode and margin
+  pairs: the market's BOTH position; hedge mode: the chosen LONG/SHORT side). The opposite
+  direction reduces it first (released margin = the position's margin pro rata, realized PnL at
+  the expected fill price) and, in one-way mode, opens the other direction with the rest (a flip);
+  the same direction adds to it (entry = size-weighted average, margin grows by the added part's).
+  A closing-only order (``reduce_only``, or a hedge-mode order whose position side is the opposite
+  of its side, e.g. sell + LONG) is clipped to the position and never opens. This is exactly what
+  the sandbox engine does (``tui.sandbox.engine.positions``).
+- margin: ``risk.required_margin`` of the opening part at the effective leverage plus the taker
+  fee on the whole notional must fit in ``free_collateral`` (the taker fee, since a limit order
+  may well take; the exchange reserves the same at placement, at the order's own price). Orders
+  that open nothing (reduce, close, closing-only) skip this check entirely: the form never stops
+  a trader from closing; if the exchange wants the fee up front it says so.
+- expected fill price (preview only): a limit buy at or above the mark (a sell at or below) crosses
+  the market and fills now, as a taker, at about the mark: its preview (notional, fee, margin,
+  liquidation) is at the mark and says so (``crosses_market``).
 - position side: required (LONG or SHORT) in hedge mode; forbidden in one-way mode, where it is
   omitted from the request (``BOTH`` or empty is read as "omitted"). Hedge mode is a futures
   feature (spec 4.1: "Hedge mode matters for futures (_PERP) markets"; the sandbox engine nets
@@ -56,6 +67,7 @@ Rules (WhiteBIT collateral trading; /work/shared/spec/exchange-api.md section 4.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_UP, Context, Decimal, localcontext
 from enum import Enum
@@ -63,7 +75,16 @@ from typing import TypeVar
 
 from . import risk
 from .markets import ACCOUNT_LEVERAGES, MAINTENANCE_MARGIN_RATE, effective_leverage
-from .models import Direction, Market, OrderRequest, OrderType, PositionSide, Product, Side
+from .models import (
+    Direction,
+    Market,
+    OrderRequest,
+    OrderType,
+    Position,
+    PositionSide,
+    Product,
+    Side,
+)
 
 E = TypeVar("E", bound=Enum)
 
@@ -114,20 +135,46 @@ class OrderForm:
     client_order_id: str = ""
 
 
+class Effect(Enum):
+    """What an order does to the position it meets (the sandbox engine nets exactly so)."""
+
+    OPEN = "open"  # no position there: a new one
+    ADD = "add"  # same direction: the position grows
+    REDUCE = "reduce"  # opposite direction, smaller than the position
+    CLOSE = "close"  # closes the position exactly (a closing-only order is clipped to its size)
+    FLIP = "flip"  # closes the position, then opens the other direction with the rest
+    NOTHING = "nothing"  # a closing-only order with nothing to reduce: the exchange refuses it
+
+
 @dataclass(frozen=True, slots=True)
 class RiskPreview:
-    """What the order would do, computed from the typed values (display only)."""
+    """What the order would do, computed from the typed values (display only).
 
-    price: Decimal  # the reference price: limit/stop-limit price, mark price, activation price...
-    notional: Decimal  # amount * price (for an OCO, of the more expensive leg)
-    required_margin: Decimal  # initial margin at the effective leverage; 0 for a closing order
+    Prices are the expected fill price ``price``: the mark for a market order and for a limit
+    that crosses it (the exchange fills it now, as a taker, at the market), else the order's own
+    price. The margin and liquidation fields describe the part that opens (OPEN, ADD, FLIP's
+    new position); a reducing part releases margin and realizes PnL instead.
+    """
+
+    price: Decimal  # expected fill price (OCO: the more expensive leg)
+    notional: Decimal  # amount * price
+    required_margin: Decimal  # initial margin of the opening part; 0 when nothing opens
     fee: Decimal  # taker fee on the notional
     leverage: int  # the effective leverage on this market
-    opens: bool  # False for reduce-only / hedge-mode closing orders
-    direction: Direction  # the direction this order opens (or, for a closing order, reduces)
-    est_liquidation_price: Decimal | None  # of a fresh position at ``price``; None if none/closing
+    opens: bool  # something opens or grows (OPEN, ADD, FLIP)
+    direction: Direction  # the direction that opens (for a closing order: the one it reduces)
+    est_liquidation_price: Decimal | None  # of the opening part (ADD: see liq_combined)
     liq_distance: Decimal | None  # from the mark price, signed (smaller = closer, < 0 = past)
     liq_distance_pct: Decimal | None  # of the mark price
+    effect: Effect = Effect.OPEN
+    held_size: Decimal = ZERO  # size of the position the order meets (0: none)
+    reduced: Decimal = ZERO  # the part of the order that reduces that position
+    opened: Decimal = ZERO  # the part that opens / adds (0 for REDUCE, CLOSE, NOTHING)
+    remaining: Decimal = ZERO  # the position's size after a REDUCE
+    released_margin: Decimal = ZERO  # margin the reducing part frees (pro rata of the position's)
+    realized_pnl: Decimal | None = None  # of the reducing part at ``price``, before fees
+    crosses_market: bool = False  # a limit at or through the mark: fills now at about ``price``
+    liq_combined: bool = False  # ADD: the liquidation is the whole grown position's
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +282,13 @@ def validate_order_form(
     free_collateral: Decimal,
     leverage: int,
     mark_price: Decimal | None,
+    positions: Sequence[Position] = (),
 ) -> ValidationResult:
-    """Check ``form`` against ``market`` and the account; see the module docstring for the rules."""
+    """Check ``form`` against ``market`` and the account; see the module docstring for the rules.
+
+    ``positions``: the account's open positions (any market); the preview and the margin check
+    net the order against the one it meets, as the exchange will.
+    """
     errors: dict[str, str] = {}
 
     # --- market, side, type -------------------------------------------------------------------
@@ -356,6 +408,7 @@ def validate_order_form(
     elif order_type is OrderType.OCO and "price" in prices and "stop_limit_price" in prices:
         legs = [("Take-profit ", prices["price"]), ("Stop ", prices["stop_limit_price"])]
 
+    held = _held_position(positions, market, hedged, position_side)
     preview: RiskPreview | None = None
     if amount is not None and "amount" not in errors and legs:
         places = market.price_precision
@@ -377,19 +430,43 @@ def validate_order_form(
                     )
                     break
             ref_price = max(price for _, price in legs)
-            if eff_leverage is not None and not closing and "amount" not in errors:
+            opened = _opened(amount, side, closing, held)
+            if eff_leverage is not None and opened > 0 and "amount" not in errors:
+                # As the exchange reserves: margin of the opening part + the fee on the whole
+                # order, at the order's own price (a marketable limit is checked at its limit).
                 notional = amount * ref_price
-                # margin + fee > free  <=>  notional * (100 + L * fee%) > free * L * 100 (exact)
+                opening = opened * ref_price
+                # margin + fee > free  <=>  opening * 100 + L * fee% * notional > free * L * 100
                 lev = Decimal(eff_leverage)
-                if notional * (HUNDRED + lev * market.taker_fee) > free_collateral * lev * HUNDRED:
-                    needed = notional / lev + notional * market.taker_fee / HUNDRED
+                fees = lev * market.taker_fee * notional
+                if opening * HUNDRED + fees > free_collateral * lev * HUNDRED:
+                    needed = opening / lev + notional * market.taker_fee / HUNDRED
                     errors["amount"] = (
                         f"Needs {_money(needed, 2, ROUND_UP)} {quote} (margin + fee),"
                         f" {_money(max(free_collateral, ZERO), 2, ROUND_DOWN)} free"
                     )
-        if eff_leverage is not None and side is not None:
+        if eff_leverage is not None and side is not None and order_type is not None:
+            fill = ref_price
+            crosses = (
+                order_type is OrderType.LIMIT
+                and mark_price is not None
+                and (ref_price >= mark_price if side is Side.BUY else ref_price <= mark_price)
+            )
+            if crosses:
+                assert mark_price is not None
+                fill = mark_price
             preview = _preview(
-                amount, ref_price, eff_leverage, side, position_side, closing, market, mark_price
+                amount,
+                fill,
+                eff_leverage,
+                side,
+                position_side,
+                closing,
+                market,
+                mark_price,
+                held,
+                crosses=crosses,
+                pnl_known=order_type is not OrderType.OCO,
             )
 
     if errors or amount is None or side is None or order_type is None:
@@ -454,6 +531,34 @@ def _check_trigger_direction(
             )
 
 
+def _held_position(
+    positions: Sequence[Position],
+    market: Market,
+    hedged: bool,
+    position_side: PositionSide | None,
+) -> Position | None:
+    """The position an order meets: in hedge mode the one on the chosen side, else the market's
+    one-way (BOTH) position."""
+    for position in positions:
+        if position.market.upper() != market.name.upper() or position.size == 0:
+            continue
+        sided = position.position_side in (PositionSide.LONG, PositionSide.SHORT)
+        if hedged and position.position_side is position_side:
+            return position
+        if not hedged and not sided:
+            return position
+    return None
+
+
+def _opened(amount: Decimal, side: Side | None, closing: bool, held: Position | None) -> Decimal:
+    """The part of ``amount`` that opens or adds (the engine's split of a trade)."""
+    if closing or side is None:
+        return ZERO
+    if held is None or held.direction is _direction_of(side):
+        return amount
+    return max(amount - held.size, ZERO)
+
+
 def _preview(
     amount: Decimal,
     price: Decimal,
@@ -463,29 +568,70 @@ def _preview(
     closing: bool,
     market: Market,
     mark: Decimal | None,
+    held: Position | None,
+    *,
+    crosses: bool,
+    pnl_known: bool,
 ) -> RiskPreview:
     direction = _direction_of(side)
-    if closing and position_side is not None:
-        direction = Direction(position_side.value.lower())  # the position this order reduces
+    mmr = MAINTENANCE_MARGIN_RATE[market.product]
     notional = risk.notional(amount, price)
     fee = notional * market.taker_fee / HUNDRED
+    held_size = held.size if held is not None else ZERO
+    reduced = opened = remaining = released = ZERO
+    pnl: Decimal | None = None
     liq: Decimal | None = None
-    distance: risk.Distance | None = None
-    if not closing:
-        liq = risk.estimated_liquidation_price(
-            direction, price, leverage, MAINTENANCE_MARGIN_RATE[market.product]
-        )
-        if mark is not None:
-            distance = risk.liquidation_distance(direction, mark, liq)
+    combined = False
+    if held is not None and held.direction is not direction:
+        reduced = min(amount, held_size)
+        opened = ZERO if closing else amount - reduced
+        remaining = held_size - reduced
+        if remaining == 0:
+            effect = Effect.FLIP if opened > 0 else Effect.CLOSE
+        else:
+            effect = Effect.REDUCE
+        with localcontext(_EXACT):
+            released = held.margin * reduced / held_size
+        if pnl_known and held.base_price is not None:
+            pnl = risk.unrealized_pnl(held.direction, reduced, held.base_price, price)
+        if not opened:
+            direction = held.direction  # the position it reduces
+    elif closing:
+        effect = Effect.NOTHING
+        if position_side is not None:
+            direction = Direction(position_side.value.lower())
+        else:  # reduce-only: it could only ever reduce the other direction
+            direction = Direction.SHORT if direction is Direction.LONG else Direction.LONG
+    else:
+        effect = Effect.OPEN if held is None else Effect.ADD
+        opened = amount
+    if opened > 0:
+        if held is not None and effect is Effect.ADD and held.base_price is not None:
+            liq = risk.liquidation_price_after_add(
+                direction, held_size, held.base_price, held.margin, opened, price, leverage, mmr
+            )
+            combined = True
+        else:
+            liq = risk.estimated_liquidation_price(direction, price, leverage, mmr)
+    distance = risk.liquidation_distance(direction, mark, liq) if mark is not None else None
     return RiskPreview(
         price=price,
         notional=notional,
-        required_margin=ZERO if closing else risk.required_margin(amount, price, leverage),
+        required_margin=risk.required_margin(opened, price, leverage) if opened else ZERO,
         fee=fee,
         leverage=leverage,
-        opens=not closing,
+        opens=opened > 0,
         direction=direction,
         est_liquidation_price=liq,
         liq_distance=distance.absolute if distance else None,
         liq_distance_pct=distance.percent if distance else None,
+        effect=effect,
+        held_size=held_size,
+        reduced=reduced,
+        opened=opened,
+        remaining=remaining,
+        released_margin=released,
+        realized_pnl=pnl,
+        crosses_market=crosses,
+        liq_combined=combined,
     )
