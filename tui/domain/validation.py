@@ -167,7 +167,8 @@ class RiskPreview:
     liq_distance: Decimal | None  # from the mark price, signed (smaller = closer, < 0 = past)
     liq_distance_pct: Decimal | None  # of the mark price
     effect: Effect = Effect.OPEN
-    held_size: Decimal = ZERO  # size of the position the order meets (0: none)
+    held_direction: Direction | None = None  # of the position the order meets (None: none)
+    held_size: Decimal = ZERO  # size of that position
     reduced: Decimal = ZERO  # the part of the order that reduces that position
     opened: Decimal = ZERO  # the part that opens / adds (0 for REDUCE, CLOSE, NOTHING)
     remaining: Decimal = ZERO  # the position's size after a REDUCE
@@ -626,6 +627,7 @@ def _preview(
         liq_distance=distance.absolute if distance else None,
         liq_distance_pct=distance.percent if distance else None,
         effect=effect,
+        held_direction=held.direction if held is not None else None,
         held_size=held_size,
         reduced=reduced,
         opened=opened,
