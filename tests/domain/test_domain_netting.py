@@ -28,8 +28,8 @@ from tui.domain.models import (
     Product,
     Side,
 )
+from tui.domain.preview import Effect
 from tui.domain.validation import (
-    Effect,
     OrderForm,
     RiskPreview,
     ValidationResult,

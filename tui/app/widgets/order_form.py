@@ -22,8 +22,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.domain.models import Direction, OrderRequest, OrderType, Product
-from tui.domain.validation import Effect, RiskPreview, validate_order_form
+from tui.domain.preview import Effect, RiskPreview
 from tui.domain.validation import OrderForm as FormData
+from tui.domain.validation import validate_order_form
 
 from ..actions import bindings
 from ..formatting import amount, money, percent, signed
