@@ -277,6 +277,12 @@ def test_preview_matches_the_risk_math(case):
     }[req.type]
     price = max(legs)  # type: ignore[type-var]
     direction = Direction.LONG if req.side is Side.BUY else Direction.SHORT
+    crosses = req.type is OrderType.LIMIT and (
+        price >= mark if req.side is Side.BUY else price <= mark
+    )
+    assert preview.crosses_market is crosses
+    if crosses:
+        price = mark  # a marketable limit fills now at the market
     assert preview.price == price
     assert preview.direction is direction
     assert preview.notional == req.amount * price

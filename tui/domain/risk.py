@@ -95,6 +95,39 @@ def estimated_liquidation_price(
     return liquidation_price(direction, size, entry, required_margin(size, entry, leverage), mmr)
 
 
+def liquidation_price_after_add(
+    direction: Direction,
+    size: Decimal,
+    entry: Decimal,
+    margin: Decimal,
+    add_size: Decimal,
+    add_price: Decimal,
+    leverage: int | Decimal,
+    mmr: Decimal,
+) -> Decimal | None:
+    """Liquidation price of a position of ``size`` at ``entry`` with ``margin`` after adding
+    ``add_size`` at ``add_price`` (what the exchange does on an increase: the entry becomes the
+    size-weighted average, the margin grows by the added part's initial margin).
+
+    The cost and the margins are summed exactly; only the final quotient rounds.
+    """
+    size, add_size = abs(size), abs(add_size)
+    with localcontext(_WIDE):
+        total = size + add_size
+        if total == 0:
+            return None
+        cost = size * entry + add_size * add_price  # total * (average entry), exactly
+        funded = margin + required_margin(add_size, add_price, leverage)
+        if direction is Direction.LONG:
+            numerator, denominator = cost - funded, total * (ONE - mmr)
+        else:
+            numerator, denominator = cost + funded, total * (ONE + mmr)
+    price = numerator / denominator
+    if direction is Direction.LONG and price <= 0:
+        return None
+    return price
+
+
 @dataclass(frozen=True, slots=True)
 class Distance:
     absolute: Decimal  # in price units; smaller is closer, negative is past liquidation

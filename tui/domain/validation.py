@@ -25,11 +25,22 @@ Rules (WhiteBIT collateral trading; /work/shared/spec/exchange-api.md section 4.
 - leverage: the account leverage must be one WhiteBIT accepts (``markets.ACCOUNT_LEVERAGES``); the
   leverage that applies to this market (``markets.effective_leverage``: margin pairs cap at 10x)
   must be in ``market.leverages`` and not above ``market.max_leverage``.
-- margin: ``risk.required_margin`` at the effective leverage plus the taker fee on the notional
-  must fit in ``free_collateral`` (the taker fee, since a limit order may well take). Orders that
-  only shrink a position (``reduce_only``, or a hedge-mode order whose position side is the opposite
-  of its side, e.g. sell + LONG closes a long) need no new margin and skip this check entirely:
-  the form never stops a trader from closing; if the exchange wants the fee up front it says so.
+- netting (``positions``): an order meets the position of its market (one-way mode and margin
+  pairs: the market's BOTH position; hedge mode: the chosen LONG/SHORT side). The opposite
+  direction reduces it first (released margin = the position's margin pro rata, realized PnL at
+  the expected fill price) and, in one-way mode, opens the other direction with the rest (a flip);
+  the same direction adds to it (entry = size-weighted average, margin grows by the added part's).
+  A closing-only order (``reduce_only``, or a hedge-mode order whose position side is the opposite
+  of its side, e.g. sell + LONG) is clipped to the position and never opens. This is exactly what
+  the sandbox engine does (``tui.sandbox.engine.positions``).
+- margin: ``risk.required_margin`` of the opening part at the effective leverage plus the taker
+  fee on the whole notional must fit in ``free_collateral`` (the taker fee, since a limit order
+  may well take; the exchange reserves the same at placement, at the order's own price). Orders
+  that open nothing (reduce, close, closing-only) skip this check entirely: the form never stops
+  a trader from closing; if the exchange wants the fee up front it says so.
+- expected fill price (preview only): a limit buy at or above the mark (a sell at or below) crosses
+  the market and fills now, as a taker, at about the mark: its preview (notional, fee, margin,
+  liquidation) is at the mark and says so (``crosses_market``).
 - position side: required (LONG or SHORT) in hedge mode; forbidden in one-way mode, where it is
   omitted from the request (``BOTH`` or empty is read as "omitted"). Hedge mode is a futures
   feature (spec 4.1: "Hedge mode matters for futures (_PERP) markets"; the sandbox engine nets
@@ -56,14 +67,24 @@ Rules (WhiteBIT collateral trading; /work/shared/spec/exchange-api.md section 4.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_UP, Context, Decimal, localcontext
 from enum import Enum
 from typing import TypeVar
 
-from . import risk
-from .markets import ACCOUNT_LEVERAGES, MAINTENANCE_MARGIN_RATE, effective_leverage
-from .models import Direction, Market, OrderRequest, OrderType, PositionSide, Product, Side
+from .markets import ACCOUNT_LEVERAGES, effective_leverage
+from .models import (
+    Direction,
+    Market,
+    OrderRequest,
+    OrderType,
+    Position,
+    PositionSide,
+    Product,
+    Side,
+)
+from .preview import RiskPreview, build_preview, held_position, opened_part
 
 E = TypeVar("E", bound=Enum)
 
@@ -112,22 +133,6 @@ class OrderForm:
     position_side: str | PositionSide | None = None
     reduce_only: bool = False
     client_order_id: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RiskPreview:
-    """What the order would do, computed from the typed values (display only)."""
-
-    price: Decimal  # the reference price: limit/stop-limit price, mark price, activation price...
-    notional: Decimal  # amount * price (for an OCO, of the more expensive leg)
-    required_margin: Decimal  # initial margin at the effective leverage; 0 for a closing order
-    fee: Decimal  # taker fee on the notional
-    leverage: int  # the effective leverage on this market
-    opens: bool  # False for reduce-only / hedge-mode closing orders
-    direction: Direction  # the direction this order opens (or, for a closing order, reduces)
-    est_liquidation_price: Decimal | None  # of a fresh position at ``price``; None if none/closing
-    liq_distance: Decimal | None  # from the mark price, signed (smaller = closer, < 0 = past)
-    liq_distance_pct: Decimal | None  # of the mark price
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +240,13 @@ def validate_order_form(
     free_collateral: Decimal,
     leverage: int,
     mark_price: Decimal | None,
+    positions: Sequence[Position] = (),
 ) -> ValidationResult:
-    """Check ``form`` against ``market`` and the account; see the module docstring for the rules."""
+    """Check ``form`` against ``market`` and the account; see the module docstring for the rules.
+
+    ``positions``: the account's open positions (any market); the preview and the margin check
+    net the order against the one it meets, as the exchange will.
+    """
     errors: dict[str, str] = {}
 
     # --- market, side, type -------------------------------------------------------------------
@@ -356,6 +366,7 @@ def validate_order_form(
     elif order_type is OrderType.OCO and "price" in prices and "stop_limit_price" in prices:
         legs = [("Take-profit ", prices["price"]), ("Stop ", prices["stop_limit_price"])]
 
+    held = held_position(positions, market, hedged, position_side)
     preview: RiskPreview | None = None
     if amount is not None and "amount" not in errors and legs:
         places = market.price_precision
@@ -377,19 +388,43 @@ def validate_order_form(
                     )
                     break
             ref_price = max(price for _, price in legs)
-            if eff_leverage is not None and not closing and "amount" not in errors:
+            opened = opened_part(amount, side, closing, held)
+            if eff_leverage is not None and opened > 0 and "amount" not in errors:
+                # As the exchange reserves: margin of the opening part + the fee on the whole
+                # order, at the order's own price (a marketable limit is checked at its limit).
                 notional = amount * ref_price
-                # margin + fee > free  <=>  notional * (100 + L * fee%) > free * L * 100 (exact)
+                opening = opened * ref_price
+                # margin + fee > free  <=>  opening * 100 + L * fee% * notional > free * L * 100
                 lev = Decimal(eff_leverage)
-                if notional * (HUNDRED + lev * market.taker_fee) > free_collateral * lev * HUNDRED:
-                    needed = notional / lev + notional * market.taker_fee / HUNDRED
+                fees = lev * market.taker_fee * notional
+                if opening * HUNDRED + fees > free_collateral * lev * HUNDRED:
+                    needed = opening / lev + notional * market.taker_fee / HUNDRED
                     errors["amount"] = (
                         f"Needs {_money(needed, 2, ROUND_UP)} {quote} (margin + fee),"
                         f" {_money(max(free_collateral, ZERO), 2, ROUND_DOWN)} free"
                     )
-        if eff_leverage is not None and side is not None:
-            preview = _preview(
-                amount, ref_price, eff_leverage, side, position_side, closing, market, mark_price
+        if eff_leverage is not None and side is not None and order_type is not None:
+            fill = ref_price
+            crosses = (
+                order_type is OrderType.LIMIT
+                and mark_price is not None
+                and (ref_price >= mark_price if side is Side.BUY else ref_price <= mark_price)
+            )
+            if crosses:
+                assert mark_price is not None
+                fill = mark_price
+            preview = build_preview(
+                amount,
+                fill,
+                eff_leverage,
+                side,
+                position_side,
+                closing,
+                market,
+                mark_price,
+                held,
+                crosses=crosses,
+                pnl_known=order_type is not OrderType.OCO,
             )
 
     if errors or amount is None or side is None or order_type is None:
@@ -452,40 +487,3 @@ def _check_trigger_direction(
             errors["activation_price"] = (
                 "Sell OCO: the stop price must be below the take-profit price"
             )
-
-
-def _preview(
-    amount: Decimal,
-    price: Decimal,
-    leverage: int,
-    side: Side,
-    position_side: PositionSide | None,
-    closing: bool,
-    market: Market,
-    mark: Decimal | None,
-) -> RiskPreview:
-    direction = _direction_of(side)
-    if closing and position_side is not None:
-        direction = Direction(position_side.value.lower())  # the position this order reduces
-    notional = risk.notional(amount, price)
-    fee = notional * market.taker_fee / HUNDRED
-    liq: Decimal | None = None
-    distance: risk.Distance | None = None
-    if not closing:
-        liq = risk.estimated_liquidation_price(
-            direction, price, leverage, MAINTENANCE_MARGIN_RATE[market.product]
-        )
-        if mark is not None:
-            distance = risk.liquidation_distance(direction, mark, liq)
-    return RiskPreview(
-        price=price,
-        notional=notional,
-        required_margin=ZERO if closing else risk.required_margin(amount, price, leverage),
-        fee=fee,
-        leverage=leverage,
-        opens=not closing,
-        direction=direction,
-        est_liquidation_price=liq,
-        liq_distance=distance.absolute if distance else None,
-        liq_distance_pct=distance.percent if distance else None,
-    )
