@@ -10,7 +10,8 @@ from textual.app import App, ComposeResult
 from textual.containers import Vertical
 
 from tui.app.widgets.balances import BalanceView
-from tui.domain.models import AccountSummary, Balance
+from tui.domain.account import AccountFigures
+from tui.domain.models import Balance
 
 
 class Host(App[None]):
@@ -23,14 +24,14 @@ class Host(App[None]):
             yield BalanceView(id="tight")
 
 
-def summary(equity: str) -> AccountSummary:
-    return AccountSummary(
+def summary(equity: str) -> AccountFigures:
+    return AccountFigures(
+        balance=Decimal(equity) - Decimal("3.25"),
+        upnl=Decimal("3.25"),
+        funding=Decimal(0),
         equity=Decimal(equity),
-        margin=Decimal("120.5"),
-        free_margin=Decimal(equity) - Decimal("120.5"),
-        unrealized_funding=Decimal(0),
-        pnl=Decimal("3.25"),
-        leverage=5,
+        position_margin=Decimal(100),
+        reserved=Decimal("20.5"),
     )
 
 
@@ -53,17 +54,17 @@ async def test_a_new_value_of_the_same_height_repaints_without_layout() -> None:
         usdt = {"USDT": Balance("USDT", Decimal(1000))}
         view.show(usdt, summary("1000"))
         await pilot.pause()
-        assert view.size.height == 4  # two summary lines, a blank one, USDT
+        assert view.size.height == 6  # Equity, Used, Reserved, Free, a blank line, USDT
         layouts = spy_layouts(view)
         view.show(usdt, summary("1001.75"))
         await pilot.pause()
-        assert "Equity    1001.75" in view.render().plain  # type: ignore[union-attr]
+        assert "Equity      1001.75" in view.render().plain  # type: ignore[union-attr]
         assert layouts == [False]
         layouts.clear()
         both = {**usdt, "BTC": Balance("BTC", Decimal("0.5"))}
         view.show(both, summary("1001.75"))  # one more line: the pane must grow
         await pilot.pause()
-        assert layouts[0] is True and view.size.height == 5
+        assert layouts[0] is True and view.size.height == 7
 
 
 async def test_a_line_that_may_wrap_keeps_the_layout_pass() -> None:

@@ -33,6 +33,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tui.domain import risk
+from tui.domain.account import AccountFigures, account_figures
 from tui.domain.markets import product_of
 from tui.domain.models import (
     AccountSummary,
@@ -60,6 +61,7 @@ log = logging.getLogger(__name__)
 
 STREAMS = ("positions", "prices")
 ZERO = Decimal(0)
+COLLATERAL_ASSET = "USDT"
 FILL_MEMORY = 1000  # order ids whose announced fill amount is remembered
 
 
@@ -302,17 +304,27 @@ class TradingService:
             return TradeGate(False, f"Data not live: {detail}", tuple(sorted(stale)))
         return TradeGate(True)
 
-    def free_collateral(self) -> Decimal:
-        if self.summary is not None:
-            return self.summary.free_margin
-        usdt = self.balances.get("USDT")
-        if usdt is None:
-            return ZERO
-        return (
-            usdt.available_without_borrow
-            if usdt.available_without_borrow is not None
-            else usdt.balance
+    def account_figures(self) -> AccountFigures:
+        """Equity, uPnL, used (position margin + reserved by open orders) and free, adding up
+        by construction (``tui.domain.account``). The exchange's summary reports equity and uPnL
+        but not what open orders reserve: those two are taken from it when it has been read,
+        the margins are summed from the positions and open orders held here."""
+        usdt = self.balances.get(COLLATERAL_ASSET)
+        figures = account_figures(
+            usdt.balance if usdt is not None else ZERO,
+            self.positions.values(),
+            self.orders.values(),
+            self.markets,
+            self.leverage,
         )
+        if self.summary is not None:
+            s = self.summary
+            figures = replace(figures, equity=s.equity, upnl=s.pnl, funding=s.unrealized_funding)
+        return figures
+
+    def free_collateral(self) -> Decimal:
+        """What a new order may use: the pane's Free (equity - used)."""
+        return self.account_figures().free
 
     # -- stream callbacks ------------------------------------------------------------------
     def _touch(self, stream: str) -> None:

@@ -270,8 +270,9 @@ class DeskScreen(Screen[None]):
                 self._apply_positions()
             if dirty & {"orders", "markets"}:
                 self.orders_table.sync(presenters.order_rows(service.orders, service.markets))
-            if dirty & {"balances", "markets"}:
-                self.query_one("#balances", BalanceView).show(service.balances, service.summary)
+            if dirty & {"balances", "markets", "orders", "positions", "settings"}:
+                figures = service.account_figures() if service.balances or service.summary else None
+                self.query_one("#balances", BalanceView).show(service.balances, figures)
             if dirty & {"prices", "settings", "balances", "markets"}:
                 for form in self.entry.forms:
                     form.refresh_state()

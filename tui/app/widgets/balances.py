@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from textual.content import Content
 from textual.widgets import Static
 
-from tui.domain.models import AccountSummary, Balance
+from tui.domain.account import AccountFigures
+from tui.domain.models import Balance
 
 from ..formatting import money, signed
 
@@ -17,6 +18,9 @@ def _pnl_markup(value: Decimal | None) -> str:
     if value is None or value == 0:
         return text
     return f"[$text-success]{text}[/]" if value > 0 else f"[$text-error]{text}[/]"
+
+
+CENT = Decimal("0.01")
 
 
 class BalanceView(Static):
@@ -30,15 +34,14 @@ class BalanceView(Static):
         self._key: object = None
         self._height: int | None = None  # the lines shown, if none of them wrapped
 
-    def show(self, balances: dict[str, Balance], summary: AccountSummary | None) -> None:
-        key = (tuple(sorted(balances.items())), summary)
+    def show(self, balances: dict[str, Balance], figures: AccountFigures | None) -> None:
+        key = (tuple(sorted(balances.items())), figures)
         if key == self._key:
             return
         self._key = key
         lines: list[str] = []
-        if summary is not None:
-            lines.append(f"Equity {money(summary.equity):>10}  uPnL {_pnl_markup(summary.pnl)}")
-            lines.append(f"Free   {money(summary.free_margin):>10}  Used {money(summary.margin)}")
+        if figures is not None:
+            lines.extend(_figure_lines(figures))
         else:
             lines.append("Equity -")
         shown = [b for _, b in sorted(balances.items()) if b.balance or b.borrow]
@@ -55,6 +58,28 @@ class BalanceView(Static):
         height = len(lines) if 0 < widest <= width else None  # (None: a line may wrap)
         self.update(content, layout=height is None or height != self._height)
         self._height = height
+
+
+def _figure_lines(figures: AccountFigures) -> list[str]:
+    """Equity, then Used (position margin + Reserved, the margin open orders hold) and Free.
+    Free is shown as the shown Equity minus the shown Used, so the lines add up to the cent
+    (each exact figure rounded on its own could be a cent off)."""
+    equity = _cents(figures.equity)
+    used = _cents(figures.used)
+    free = equity - used
+    free_text = f"{money(free):>10}"
+    if free < 0:
+        free_text = f"[$text-error]{free_text}[/]"
+    return [
+        f"Equity   {money(equity):>10}  uPnL {_pnl_markup(figures.upnl)}",
+        f"Used     {money(used):>10}",
+        f"Reserved {money(figures.reserved):>10}",
+        f"Free     {free_text}",
+    ]
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
 def _qty(value: Decimal) -> str:

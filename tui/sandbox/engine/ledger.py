@@ -10,7 +10,8 @@ Margin model (isolated margin per position; the formulas are ``tui.domain.risk``
 - Order reservation: a resting order holds ``q_open*p/L + q*p*taker_fee`` (``q_open`` = the part
   that would open/increase exposure, ``p`` its limit/trigger price); released on fill or cancel.
 - ``locked = sum(position margin) + sum(order reservations)``; ``available = max(0, B - locked)``.
-  A new order needs ``available >= q_open*p/L + q*p*taker_fee`` (else code 10).
+  A new order needs ``available >= q_open*p/L + q*p*taker_fee`` (else code 10). The summary
+  reports ``margin = locked`` and ``freeMargin = equity - locked`` (``tui.domain.account``).
 - Fees: ``q*p*fee%/100`` (maker for resting limit fills, taker otherwise), charged to ``B``.
 - Reducing by ``q`` at ``p``: realized ``pnl = (p-entry)*q`` (long) / ``(entry-p)*q`` (short) goes
   to ``B``; the margin is released pro rata (``margin -= margin*q/size``).
@@ -193,7 +194,9 @@ class Ledger:
             maintenance += value * spec.mmr
         funding = sum((p.unrealized_funding for p in self.positions.values()), ZERO)
         equity = self.balance + upnl - funding
-        margin = sum((p.margin for p in self.positions.values()), ZERO)
+        # Used margin: the positions' and what open orders reserve; free = equity - used, so
+        # an unrealized loss or a resting order is never counted as free (tui.domain.account).
+        margin = self.locked()
         if notional > 0:
             fraction = equity / notional
             mfraction = maintenance / notional
@@ -203,7 +206,7 @@ class Ledger:
         return {
             "equity": equity,
             "margin": margin,
-            "freeMargin": self.available(),
+            "freeMargin": equity - margin,
             "unrealizedFunding": funding,
             "pnl": upnl,
             "leverage": self.leverage,
