@@ -78,6 +78,10 @@ class EventLog:
         #: Entries added so far (never decreases): a view redraws when it differs.
         self.version = 0
 
+    @property
+    def limit(self) -> int:
+        return self._entries.maxlen or 0
+
     def __len__(self) -> int:
         return len(self._entries)
 
