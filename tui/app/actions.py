@@ -123,11 +123,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("desk.leverage", "l", "leverage", "Leverage", "Set the account leverage", "desk"),
     Action("desk.hedge", "h", "toggle_hedge", "Hedge", "Toggle hedge mode", "desk"),
     Action("desk.history", "H", "history", "History", "Positions and funding history", "desk"),
-    Action("desk.help", "question_mark", "help", "Help", "This help", "desk"),
     Action(
         "desk.events", "e", "events", "Events",
         "Event log: fills, rejections, margin calls, liquidations, reconnects", "desk",
     ),
+    Action("desk.help", "question_mark", "help", "Help", "This help", "desk"),
     Action(
         "desk.escape", "escape", "focus_pane('positions')", "Back to positions",
         "Leave a text field / back to positions", "desk", show=False,
