@@ -25,6 +25,7 @@ from tui.app.actions import (
 from tui.app.main_app import CollateralApp
 from tui.app.screens.desk import DESK_BINDINGS, DeskScreen
 from tui.app.screens.error import StartErrorScreen
+from tui.app.screens.events import EventsScreen
 from tui.app.screens.help import OTHER_KEYS_HEADING, HelpScreen
 from tui.app.screens.history import HistoryScreen
 from tui.app.screens.modals import (
@@ -56,6 +57,7 @@ BOUND: dict[type[Any], tuple[str, ...]] = {
     CloseAllModal: ("close_all",),
     LeverageModal: ("leverage",),
     HistoryScreen: ("history",),
+    EventsScreen: ("events",),
     HelpScreen: ("help",),
     StartErrorScreen: ("error",),
     KeyedTable: ("table",),

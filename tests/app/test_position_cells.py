@@ -58,5 +58,5 @@ def test_cells_follow_the_column_order() -> None:
     assert by_key["entry"].text == "65000.0"
     assert by_key["margin"].text == "3250.00"
     assert by_key["funding"].text == "+1.25"
-    assert by_key["state"].text == "ok"
+    assert by_key["state"] == ("watch", "text-warning")  # 6.06 % is between 5 and 15
     assert by_key["product"].text == "FUT"

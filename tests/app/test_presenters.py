@@ -1,4 +1,5 @@
-"""The desk's presenters without Textual: chart bars, the chart's focus, which rows changed."""
+"""The desk's presenters without Textual: chart bars, the chart's focus, which rows changed, the
+State column's words."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from decimal import Decimal
 
 from tui.app.presenters import PositionRows, chart_focus, order_rows, position_bar, position_row
 from tui.app.widgets.chart_data import Bar, Focus
-from tui.domain.models import Order, OrderType, Position, PositionSide, Side
+from tui.app.widgets.positions import (
+    BAND_STATES,
+    EXCHANGE_STATES,
+    POSITION_COLUMN_ORDER,
+    PositionsTable,
+)
+from tui.domain.models import LiquidationState, Order, OrderType, Position, PositionSide, Side
 from tui.domain.risk import liquidation_distance
 from tui.service import Thresholds
 
@@ -134,3 +141,71 @@ def test_a_threshold_change_rebuilds_every_row() -> None:
     wider = Thresholds(green=Decimal(20), red=Decimal(10))
     update = rows.update(positions, {}, prices, wider)
     assert update.full and rows.bars[0].tone == "red"
+
+
+# ------------------------------------------------------------------ risk in text, not colour
+# A long at a mark of 100000: its distance is exactly 15 % with the liquidation at 85000 and
+# exactly 5 % at 95000 (the thresholds); a cent either side crosses them.
+MARK = Decimal(100000)
+
+
+def state_of(pos: Position, mark: Decimal | None = MARK) -> tuple[str, str]:
+    cells, _ = position_row(pos, None, mark, THRESHOLDS)
+    by_key = dict(zip(POSITION_COLUMN_ORDER, cells(), strict=True))
+    return by_key["state"].text, by_key["dist_pct"].text
+
+
+def test_the_state_column_says_ok_watch_near_at_the_exact_thresholds() -> None:
+    assert state_of(position(1, liq="75000")) == ("ok", "25.00%")
+    assert state_of(position(1, liq="84999.99"))[0] == "ok"  # 15.00001 %: over green
+    assert state_of(position(1, liq="85000")) == ("watch", "15.00%")  # not over green
+    assert state_of(position(1, liq="94999.99"))[0] == "watch"
+    assert state_of(position(1, liq="95000")) == ("watch", "5.00%")  # not below red
+    assert state_of(position(1, liq="95000.01"))[0] == "NEAR"  # 4.99999 %: below red
+    # the case from the issue: 1.17 % from liquidation said "ok"
+    assert state_of(position(1, liq="98830")) == ("NEAR", "1.17%")
+    # past the liquidation price: still NEAR, and the distance keeps its minus sign
+    assert state_of(position(1, liq="101000")) == ("NEAR", "-1.00%")
+    # no mark: the distance is unknown, and the State says so rather than "ok"
+    assert state_of(position(1), None) == ("-", "-")
+
+
+def test_a_short_is_near_when_the_mark_rises_to_within_red() -> None:
+    short = position(1, amount="-0.5", liq="105000")
+    assert state_of(short, Decimal(90000))[0] == "ok"  # 16.67 %
+    assert state_of(short) == ("watch", "5.00%")
+    assert state_of(short, Decimal("100000.01"))[0] == "NEAR"
+
+
+def test_the_exchange_state_wins_over_the_distance() -> None:
+    call = replace(position(1), liquidation_state=LiquidationState.MARGIN_CALL)
+    liq = replace(position(1), liquidation_state=LiquidationState.LIQUIDATION)
+    far = Decimal(80000)  # 25 % away: the band alone would say ok
+    assert state_of(call, far)[0] == "MARGIN CALL"
+    assert state_of(liq, far)[0] == "LIQ"
+    assert state_of(call, None)[0] == "MARGIN CALL"
+
+
+def test_the_state_column_shows_its_longest_word_whole() -> None:
+    width = {c.key: c.width for c in PositionsTable.COLUMNS}["state"]
+    assert max(len(cell.text) for cell in (*BAND_STATES.values(), *EXCHANGE_STATES.values())) <= (
+        width
+    )
+
+
+def test_losses_keep_their_minus_sign_and_sides_are_words() -> None:
+    loss = replace(position(1, amount="-0.5"), pnl=Decimal("-0.004"))
+    cells, _ = position_row(loss, None, Decimal(66000), THRESHOLDS)
+    by_key = dict(zip(POSITION_COLUMN_ORDER, cells(), strict=True))
+    assert by_key["upnl"].text == "-0.00"  # a loss under a cent is still a loss
+    assert by_key["side"].text == "short"
+    sell = Order(
+        id=1,
+        market="BTC_USDT",
+        side=Side.SELL,
+        type=OrderType.LIMIT,
+        amount=Decimal("0.01"),
+        left=Decimal("0.01"),
+        price=Decimal(70000),
+    )
+    assert [c.text for c in order_rows({1: sell}, {})["1"]()][1] == "sell"

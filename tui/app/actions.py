@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 #: Where a binding lives: the app, the desk screen, a dialog or another screen, or a widget.
 Scope = Literal[
     "app", "desk", "modal", "order", "order_risk", "quit", "close", "close_all", "leverage",
-    "history", "help", "error", "table", "entry",
+    "history", "help", "error", "table", "entry", "events",
 ]  # fmt: skip
 
 #: The scopes the command palette and the first part of the help screen list: what can run
@@ -53,6 +53,7 @@ CONTEXTS: dict[str, tuple[Scope, ...]] = {
     "close-all dialog": ("close_all",),
     "leverage dialog": ("leverage",),
     "history": ("history",),
+    "event log": ("events", "table"),
     "help": ("help",),
     "start error": ("error",),
     "order form": ("entry",),
@@ -131,6 +132,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("desk.leverage", "l", "leverage", "Leverage", "Set the account leverage", "desk"),
     Action("desk.hedge", "h", "toggle_hedge", "Hedge", "Toggle hedge mode", "desk"),
     Action("desk.history", "H", "history", "History", "Positions and funding history", "desk"),
+    Action(
+        "desk.events", "e", "events", "Events",
+        "Event log: fills, rejections, margin calls, liquidations, reconnects", "desk",
+    ),
     Action("desk.help", "question_mark", "help", "Help", "This help", "desk"),
     Action(
         "desk.escape", "escape", "focus_pane('positions')", "Back to positions",
@@ -185,6 +190,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("history.close", "escape,q", "close", "Back", "History: back to the desk", "history"),
     Action("history.reload", "r", "reload", "Reload", "History: reload", "history"),
     Action("help.close", "escape,q,question_mark", "close", "Close", "Help: close", "help"),
+    Action("events.close", "escape,q,e", "close", "Back", "Event log: back to the desk", "events"),
     Action("error.retry", "r", "retry", "Retry", "Start error: retry", "error"),
     Action("error.quit", "q,escape", "quit_app", "Quit", "Start error: quit", "error"),
     # Widgets: their keys come first while they have the focus.

@@ -15,6 +15,7 @@ from textual.message_pump import MessagePump
 
 from tui.domain.models import Order, OrderRequest, Position, StreamState
 from tui.service import events as ev
+from tui.service.eventlog import EventLog
 
 # ---------------------------------------------------------------- data changes (coalesced)
 
@@ -147,10 +148,12 @@ def translate(event: ev.Event) -> Message | None:
 
 
 class ServiceBridge:
-    """Subscribes to a service and posts the translated messages to ``target``."""
+    """Subscribes to a service and posts the translated messages to ``target``; records every
+    event worth keeping in :attr:`log` (the session's event log, the ``e`` screen's)."""
 
     def __init__(self, subscribe: Callable[[Callable[[ev.Event], None]], Callable[[], None]]):
         self._subscribe = subscribe
+        self.log = EventLog()
         self._unsubscribe: Callable[[], None] | None = None
         self._target: MessagePump | None = None
 
@@ -166,6 +169,7 @@ class ServiceBridge:
         self._target = None
 
     def _on_event(self, event: ev.Event) -> None:
+        self.log.record(event)
         target = self._target
         if target is None:
             return

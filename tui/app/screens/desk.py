@@ -491,6 +491,14 @@ class DeskScreen(Screen[None]):
             )
         )
 
+    def action_events(self) -> None:
+        from .events import EventsScreen  # (built when first asked for)
+
+        bridge = getattr(self.app, "bridge", None)  # CollateralApp's: it records the log
+        if bridge is None:
+            return
+        self.app.push_screen(EventsScreen(bridge.log))
+
     def action_help(self) -> None:
         rows = self._help_rows() if self._help_rows else []
         self.app.push_screen(HelpScreen(rows))

@@ -15,6 +15,29 @@ PRODUCT_SHORT = {Product.MARGIN: "MRG", Product.FUTURES: "FUT"}
 
 BAND_TONES = {"green": "text-success", "amber": "text-warning", "red": "text-error!"}
 
+#: The State column's words: every risk signal is in the text, not only in its colour (a
+#: 16-colour terminal or NO_COLOR shows no tones). By the service's band for the distance to
+#: liquidation; the exchange's own state comes first.
+BAND_STATES = {
+    "green": Cell("ok"),
+    "amber": Cell("watch", "text-warning"),
+    "red": Cell("NEAR", "text-error!"),
+    "unknown": Cell(DASH),
+}
+EXCHANGE_STATES = {
+    LiquidationState.MARGIN_CALL: Cell("MARGIN CALL", "error!"),
+    LiquidationState.LIQUIDATION: Cell("LIQ", "error!"),
+}
+
+
+def state_cell(state: LiquidationState | None, band: str) -> Cell:
+    """The State column: ``LIQ`` / ``MARGIN CALL`` when the exchange says so, else ``NEAR``
+    (under the red threshold), ``watch`` (between red and green), ``ok``, or a dash when the
+    distance is unknown (no mark or no liquidation price)."""
+    if state is not None:
+        return EXCHANGE_STATES[state]
+    return BAND_STATES.get(band, BAND_STATES["unknown"])
+
 
 def position_cells(
     pos: Position,
@@ -29,12 +52,6 @@ def position_cells(
     ap = market.amount_precision if market else None
     product = pos.product or (market.product if market else None)
     state = pos.liquidation_state
-    if state is LiquidationState.MARGIN_CALL:
-        state_cell = Cell("CALL", "error!")
-    elif state is LiquidationState.LIQUIDATION:
-        state_cell = Cell("LIQ", "error!")
-    else:
-        state_cell = Cell("ok")
     tone = BAND_TONES.get(band, "")
     pnl_tone = "" if pos.pnl == 0 else ("text-success" if pos.pnl > 0 else "text-error")
     market_tone = "error!" if state is not None else ""
@@ -48,7 +65,7 @@ def position_cells(
         Cell(money(pos.liquidation_price, pp)),
         Cell(percent(dist.percent) if dist else DASH, tone),
         Cell(signed(pos.pnl), pnl_tone),
-        state_cell,
+        state_cell(state, band),
         Cell(money(pos.base_price, pp)),
         Cell(money(dist.absolute, pp) if dist else DASH, tone),
         Cell(money(pos.margin)),
@@ -86,7 +103,7 @@ class PositionsTable(KeyedTable):
         Column("liq", "Liq", 8, True),
         Column("dist_pct", "Dist%", 7, True),
         Column("upnl", "uPnL", 8, True),
-        Column("state", "State", 5),
+        Column("state", "State", 11),  # "MARGIN CALL" whole (and still on screen at 80x24)
         Column("entry", "Entry", 8, True),
         Column("dist_abs", "Dist", 8, True),
         Column("margin", "Margin", 8, True),
