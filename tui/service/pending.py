@@ -23,13 +23,18 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from tui.api.files import write_atomically
+from tui.domain import risk
 from tui.domain.models import OrderRequest, OrderType, PositionSide, Side
+
+from . import events
+from .venue import CommandError, Venue
 
 log = logging.getLogger(__name__)
 
@@ -224,3 +229,34 @@ class PendingOrders:
             self._legacy = False
         except OSError as exc:
             log.warning("cannot write pending orders %s: %s", path, type(exc).__name__)
+
+
+async def reconcile_pending(
+    pending: PendingOrders, venue: Venue, publish: Callable[[events.Event], None]
+) -> None:
+    """Look up the orders a previous run left in flight and report each: found (accepted) or
+    never placed. Nothing is resent. An entry whose lookup fails stays for the next start."""
+    for entry in pending.entries():
+        request, cid = entry.request, entry.client_order_id
+        try:
+            found = await venue.find_orders(request.market, cid)
+        except CommandError as exc:
+            publish(
+                events.ServiceError(
+                    "reconcile", f"Cannot check order {cid} from the last session: {exc.message}"
+                )
+            )
+            continue
+        pending.discard(cid)
+        publish(events.PendingOrderReconciled(request, cid, tuple(found)))
+        if found:
+            for order in found:
+                publish(events.OrderAccepted(order, cid))
+        else:
+            publish(
+                events.ServiceError(
+                    "reconcile",
+                    f"Order {cid} ({request.side.value} {risk.fmt(request.amount)} "
+                    f"{request.market}) from the last session never reached the exchange",
+                )
+            )

@@ -34,7 +34,6 @@ from pathlib import Path
 
 from tui.domain import risk
 from tui.domain.account import AccountFigures, account_figures
-from tui.domain.markets import product_of
 from tui.domain.models import (
     AccountSummary,
     Balance,
@@ -54,7 +53,8 @@ from . import events
 from .alerts import AlertTracker
 from .deadman import DeadManSwitch
 from .gate import Thresholds, TradeGate
-from .pending import PendingOrders
+from .pending import PendingOrders, reconcile_pending
+from .positions import merge_snapshot
 from .venue import CommandError, StreamCallbacks, Venue
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class TradingService:
         self.prices = dict(await self._venue.load_prices())
         await self.resync()  # (a reconciled order that is still open is already in self.orders)
         self._started = True
-        await self._reconcile_pending()
+        await reconcile_pending(self.pending, self._venue, self._publish)
         callbacks = StreamCallbacks(
             on_positions=self._on_positions,
             on_price=self._on_price,
@@ -194,34 +194,6 @@ class TradingService:
         info = await self._venue.connect()
         await self._venue.load_markets()
         return info
-
-    async def _reconcile_pending(self) -> None:
-        """Look up the orders a previous run left in flight (see the module docstring)."""
-        for entry in self.pending.entries():
-            request, cid = entry.request, entry.client_order_id
-            try:
-                found = await self._venue.find_orders(request.market, cid)
-            except CommandError as exc:
-                self._publish(
-                    events.ServiceError(
-                        "reconcile",
-                        f"Cannot check order {cid} from the last session: {exc.message}",
-                    )
-                )
-                continue  # kept for the next start
-            self.pending.discard(cid)
-            self._publish(events.PendingOrderReconciled(request, cid, tuple(found)))
-            if found:
-                for order in found:
-                    self._publish(events.OrderAccepted(order, cid))
-            else:
-                self._publish(
-                    events.ServiceError(
-                        "reconcile",
-                        f"Order {cid} ({request.side.value} {risk.fmt(request.amount)} "
-                        f"{request.market}) from the last session never reached the exchange",
-                    )
-                )
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -412,25 +384,8 @@ class TradingService:
         self._publish(events.OrdersChanged(dict(new)))
 
     def _apply_positions(self, positions: list[Position]) -> None:
-        new: dict[int, Position] = {}
         old = self.positions
-        changed_ids = []
-        for p in positions:
-            if p.product is None:
-                p = _with_product(p)
-            before = old.get(p.id)
-            if before is not None:
-                if before == p:
-                    # Keep the object we already hold: a snapshot re-sends every position and
-                    # most are unchanged, so readers can tell "unchanged" by identity (cheap)
-                    # instead of comparing every field again.
-                    p = before
-                else:
-                    changed_ids.append(p.id)
-            new[p.id] = p
-        added = frozenset(new.keys() - old.keys())
-        removed = frozenset(old.keys() - new.keys())
-        changed = frozenset(changed_ids)
+        new, added, removed, changed = merge_snapshot(old, positions)
         self.positions = new
         if added or removed or changed:
             self._publish(events.PositionsChanged(dict(new), added, removed, changed))
@@ -541,7 +496,3 @@ class TradingService:
             await self.resync()
         except CommandError as exc:
             self._publish(events.ServiceError("refresh", exc.message, exc.code))
-
-
-def _with_product(p: Position) -> Position:
-    return replace(p, product=product_of(p.market))
