@@ -278,3 +278,15 @@ async def test_a_remapped_dialog_key_works_in_the_dialog(sandbox: Any, tmp_path:
         await wait_for(pilot, lambda: not engine.positions, "position closed in the sandbox")
         await wait_for(pilot, lambda: screen.positions_table.row_count == 0, "row removed")
         assert app.screen is screen
+
+
+def test_the_footer_names_the_plain_key_not_its_alt_form() -> None:
+    """A letter bound with its alt form too shows as the letter (Textual's footer shows one
+    key per action and may pick the alt one)."""
+    from tui.app.actions import ACTIONS
+
+    with_alt = [a.binding() for a in ACTIONS if "alt+" in a.binding().key]
+    assert with_alt, "no action has an alt form: the check below would pass vacuously"
+    for binding in with_alt:
+        assert binding.key_display is not None and "alt" not in binding.key_display
+        assert binding.key_display == binding.key.split(",")[0]

@@ -78,13 +78,18 @@ class Action:
     priority: bool = False
 
     def binding(self) -> Binding:
+        keys = split_keys(self.key)
+        bound = with_alt(self, keys)
         return Binding(
-            ",".join(with_alt(self, split_keys(self.key))),
+            ",".join(bound),
             self.action,
             self.short,
             show=self.show,
             priority=self.priority,
             id=self.id,
+            # The footer shows one key per action, and may pick the alt form: name the plain
+            # key (alt forms are added only for single letters, shown as themselves).
+            key_display=keys[0] if bound != keys else None,
         )
 
 

@@ -128,6 +128,13 @@ SHOTS: list[tuple[str, tuple[int, int], list[Step], bool]] = [
         [_keys("f", "o", "0", ".", "0", "0", "0", "0", "0", "1", "tab", "1")],
         False,
     ),
+    (
+        "order-confirm",
+        (120, 40),
+        [_keys("f", "o", "0", ".", "0", "1", "tab", "6", "0", "0", "0", "0", "enter")],
+        False,
+    ),
+    ("events", (120, 40), [_keys("e")], True),
     ("help", (120, 40), [_keys("question_mark")], False),
     ("history", (120, 40), [_keys("H")], True),
 ]
