@@ -1,5 +1,5 @@
 """What the desk shows for positions and orders, as plain data: table rows, chart bars, the
-chart's focus. No widgets here: the desk hands the results to its tables and chart.
+chart's focus, the order form's risk preview. No widgets here: the desk hands the results to its tables and chart.
 
 :class:`PositionRows` keeps one row per position and rebuilds it only when its inputs changed
 (the position, its market, its mark price, the thresholds): the service keeps an unchanged
@@ -15,9 +15,11 @@ from functools import partial
 from typing import NamedTuple
 
 from tui.domain import risk
-from tui.domain.models import Market, Order, Position
+from tui.domain.models import Direction, Market, Order, Position
+from tui.domain.preview import Effect, RiskPreview
 from tui.service import Thresholds
 
+from .formatting import amount, money, percent, signed
 from .widgets.chart_data import Bar, Focus
 from .widgets.positions import order_cells, position_cells
 from .widgets.tables import Cell
@@ -193,3 +195,54 @@ class PositionRows:
         if added:  # keep id order (the chart's bars follow it)
             self.rows = dict(sorted(self.rows.items()))
         return changes
+
+
+def preview_text(preview: RiskPreview | None, quote: str) -> str:
+    """The preview as the exchange will act: a reducing part says what it closes, releases and
+    realizes; only the part that opens shows margin and liquidation."""
+    if preview is None:
+        return "Preview: enter an amount and price"
+    lines: list[str] = []
+    if preview.crosses_market:
+        lines.append(f"Crosses the market: fills now at about {money(preview.price)}")
+    lines.append(f"Notional {money(preview.notional)} {quote}   fee {money(preview.fee)}")
+    effect = preview.effect
+    held = "long" if preview.held_direction is Direction.LONG else "short"
+    if effect is Effect.NOTHING:
+        name = preview.direction.value
+        lines.append(f"No {name} position to reduce: the exchange refuses it")
+        return "\n".join(lines)
+    if effect is Effect.REDUCE:
+        lines.append(f"Reduces the {held} to {amount(preview.remaining)}: no new margin")
+    elif effect in (Effect.CLOSE, Effect.FLIP):
+        lines.append(f"Closes the {held} ({amount(preview.reduced)})")
+    if effect in (Effect.REDUCE, Effect.CLOSE, Effect.FLIP):
+        pnl = (
+            f"   PnL about {signed(preview.realized_pnl)}"
+            if preview.realized_pnl is not None
+            else ""
+        )
+        lines.append(f"Releases {money(preview.released_margin)} {quote}{pnl}")
+    if not preview.opens:
+        return "\n".join(lines)
+    side = preview.direction.value
+    margin = f"{money(preview.required_margin)} {quote} at {preview.leverage}x"
+    if effect is Effect.FLIP:
+        lines.append(f"Then a new {side} of {amount(preview.opened)}: margin {margin}")
+    elif effect is Effect.ADD:
+        lines.append(f"Adds {amount(preview.opened)} to the {side}: margin {margin}")
+    else:
+        lines.append(f"Margin   {margin}")
+    if preview.est_liquidation_price is None:
+        lines.append("Est. liq  none (fully funded)")
+    else:
+        dist = (
+            f" ({percent(preview.liq_distance_pct)} from mark)"
+            if preview.liq_distance_pct is not None
+            else ""
+        )
+        scope = ""
+        if effect is Effect.ADD:
+            scope = f" whole {side}" if preview.liq_combined else " new part only"
+        lines.append(f"Est. liq{scope} {money(preview.est_liquidation_price)}{dist}")
+    return "\n".join(lines)

@@ -21,13 +21,13 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tui.domain.models import Direction, OrderRequest, OrderType, Product
-from tui.domain.preview import Effect, RiskPreview
+from tui.domain.models import OrderRequest, OrderType, Product
+from tui.domain.preview import RiskPreview
 from tui.domain.validation import OrderForm as FormData
 from tui.domain.validation import validate_order_form
 
 from ..actions import bindings
-from ..formatting import amount, money, percent, signed
+from ..presenters import preview_text
 
 if TYPE_CHECKING:
     from tui.service import TradingService
@@ -57,57 +57,6 @@ PRICE_FIELDS: dict[OrderType, dict[str, str]] = {
 PRICE_INPUTS = ("price", "activation_price", "stop_limit_price")
 #: Errors that belong to no single input are shown on one general line.
 GENERAL_ERRORS = ("leverage", "side", "type", "client_order_id")
-
-
-def preview_text(preview: RiskPreview | None, quote: str) -> str:
-    """The preview as the exchange will act: a reducing part says what it closes, releases and
-    realizes; only the part that opens shows margin and liquidation."""
-    if preview is None:
-        return "Preview: enter an amount and price"
-    lines: list[str] = []
-    if preview.crosses_market:
-        lines.append(f"Crosses the market: fills now at about {money(preview.price)}")
-    lines.append(f"Notional {money(preview.notional)} {quote}   fee {money(preview.fee)}")
-    effect = preview.effect
-    held = "long" if preview.held_direction is Direction.LONG else "short"
-    if effect is Effect.NOTHING:
-        name = preview.direction.value
-        lines.append(f"No {name} position to reduce: the exchange refuses it")
-        return "\n".join(lines)
-    if effect is Effect.REDUCE:
-        lines.append(f"Reduces the {held} to {amount(preview.remaining)}: no new margin")
-    elif effect in (Effect.CLOSE, Effect.FLIP):
-        lines.append(f"Closes the {held} ({amount(preview.reduced)})")
-    if effect in (Effect.REDUCE, Effect.CLOSE, Effect.FLIP):
-        pnl = (
-            f"   PnL about {signed(preview.realized_pnl)}"
-            if preview.realized_pnl is not None
-            else ""
-        )
-        lines.append(f"Releases {money(preview.released_margin)} {quote}{pnl}")
-    if not preview.opens:
-        return "\n".join(lines)
-    side = preview.direction.value
-    margin = f"{money(preview.required_margin)} {quote} at {preview.leverage}x"
-    if effect is Effect.FLIP:
-        lines.append(f"Then a new {side} of {amount(preview.opened)}: margin {margin}")
-    elif effect is Effect.ADD:
-        lines.append(f"Adds {amount(preview.opened)} to the {side}: margin {margin}")
-    else:
-        lines.append(f"Margin   {margin}")
-    if preview.est_liquidation_price is None:
-        lines.append("Est. liq  none (fully funded)")
-    else:
-        dist = (
-            f" ({percent(preview.liq_distance_pct)} from mark)"
-            if preview.liq_distance_pct is not None
-            else ""
-        )
-        scope = ""
-        if effect is Effect.ADD:
-            scope = f" whole {side}" if preview.liq_combined else " new part only"
-        lines.append(f"Est. liq{scope} {money(preview.est_liquidation_price)}{dist}")
-    return "\n".join(lines)
 
 
 class FieldInput(Input):
