@@ -116,7 +116,8 @@ class RestCore:
         # ``timeout`` bounds one whole exchange; connecting (and waiting for a pooled
         # connection) has its own bound, 10 s at most by default.
         total = float(timeout)  # float-ok: seconds, not money
-        connect = min(total, 10.0) if connect_timeout is None else float(connect_timeout)
+        connect = 10.0 if connect_timeout is None else float(connect_timeout)  # float-ok: seconds
+        connect = min(total, connect)
         self._http = HttpTransport(self._base_url, timeout=total, connect_timeout=connect)
         self._top_up: asyncio.Future[None] | None = None  # the nonce mark's write, if running
 

@@ -105,9 +105,8 @@ def _decode(item: Any) -> PendingOrder:
         client_order_id=cid,
     )
     created = item.get("created", 0)
-    return PendingOrder(
-        cid, request, float(created) if isinstance(created, int) else 0.0
-    )  # float-ok: time
+    when = float(created) if isinstance(created, int) else 0.0  # float-ok: a time, not money
+    return PendingOrder(cid, request, when)
 
 
 class PendingOrders:
