@@ -22,6 +22,7 @@ from textual.widgets import Input
 
 from tui.app.main_app import CollateralApp
 from tui.app.screens.desk import DeskScreen
+from tui.app.screens.modals import CloseModal
 from tui.domain.models import OrderRequest, OrderType, Side, StreamState
 from tui.sandbox import SandboxConfig, SandboxServer, start_sandbox_thread
 from tui.service import TradingService
@@ -42,7 +43,10 @@ def sandbox_config(**overrides: Any) -> SandboxConfig:
     return SandboxConfig(**options)
 
 
-def make_service(rest_url: str, ws_url: str, cfg: SandboxConfig, tmp_path: Path) -> TradingService:
+def make_service(
+    rest_url: str, ws_url: str, cfg: SandboxConfig, tmp_path: Path, **options: Any
+) -> TradingService:
+    """The service the app tests use; ``options`` go to ``TradingService.for_whitebit``."""
     return TradingService.for_whitebit(
         rest_url,
         ws_url,
@@ -50,6 +54,7 @@ def make_service(rest_url: str, ws_url: str, cfg: SandboxConfig, tmp_path: Path)
         api_secret=cfg.api_secret,
         nonce_path=tmp_path / "nonce",
         poll_interval=0.5,
+        **options,
     )
 
 
@@ -97,14 +102,11 @@ CLOSED_PORT = 1
 def stalling_snapshot_app(threaded_sandbox: Any, tmp_path: Path) -> CollateralApp:
     """Like ``snapshot_app``, but a stalled stream stays STALE for the snapshot: no reconnect
     after ``stale_reconnect_after`` (nor a lost pong) within the test's few seconds."""
-    cfg = sandbox_config()
-    service = TradingService.for_whitebit(
+    service = make_service(
         threaded_sandbox.rest_url,
         threaded_sandbox.ws_url,
-        api_key=cfg.api_key,
-        api_secret=cfg.api_secret,
-        nonce_path=tmp_path / "nonce",
-        poll_interval=0.5,
+        sandbox_config(),
+        tmp_path,
         stream_options={"stale_reconnect_after": 120.0, "ping_interval": 120.0},
     )
     return make_app(service)
@@ -200,3 +202,13 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 __all__ = ["asyncio"]
+
+
+async def close_dialog_on_a_new_long(pilot: Pilot[Any], screen: DeskScreen) -> None:
+    """Open a 0.002 BTC_PERP long, then press ``c``: the close dialog is on top."""
+    app = pilot.app
+    assert isinstance(app, CollateralApp)
+    await open_position(app, "BTC_PERP", Side.BUY, "0.002")
+    await wait_for(pilot, lambda: screen.positions_table.row_count == 1, "position row")
+    await pilot.press("c")
+    await wait_for(pilot, lambda: isinstance(app.screen, CloseModal), "close dialog")

@@ -41,7 +41,16 @@ from tui.app.widgets.order_form import OrderForm
 from tui.app.widgets.tables import KeyedTable
 from tui.domain.models import Side
 
-from .conftest import make_app, make_service, open_position, ready, sandbox_config, settle, wait_for
+from .conftest import (
+    close_dialog_on_a_new_long,
+    make_app,
+    make_service,
+    open_position,
+    ready,
+    sandbox_config,
+    settle,
+    wait_for,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -265,10 +274,7 @@ async def test_a_remapped_dialog_key_works_in_the_dialog(sandbox: Any, tmp_path:
     engine = sandbox.engine
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        await open_position(app, "BTC_PERP", Side.BUY, "0.002")
-        await wait_for(pilot, lambda: screen.positions_table.row_count == 1, "position row")
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CloseModal), "close dialog")
+        await close_dialog_on_a_new_long(pilot, screen)
         keys_hint = Text.from_markup(str(app.screen.query_one(".dialog-keys", Label).content)).plain
         assert "k close" in keys_hint and "x cancel" in keys_hint
         await pilot.press("y", "enter", "n")  # the default keys no longer confirm or cancel

@@ -11,17 +11,22 @@ from tui.app.main_app import CollateralApp
 from tui.app.screens.modals import CloseAllModal, CloseModal, ConfirmModal, LeverageModal
 from tui.domain.models import Side
 
-from .conftest import notifications, open_position, place_limit, ready, settle, wait_for
+from .conftest import (
+    close_dialog_on_a_new_long,
+    notifications,
+    open_position,
+    place_limit,
+    ready,
+    settle,
+    wait_for,
+)
 
 
 async def test_close_selected_position_with_c_and_confirm(app: CollateralApp, sandbox: Any) -> None:
     engine = sandbox.engine
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        await open_position(app, "BTC_PERP", Side.BUY, "0.002")
-        await wait_for(pilot, lambda: screen.positions_table.row_count == 1, "position row")
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CloseModal), "close dialog")
+        await close_dialog_on_a_new_long(pilot, screen)
         modal = app.screen
         assert isinstance(modal, CloseModal)
         assert modal.percent == Decimal(100)  # the default
@@ -34,10 +39,7 @@ async def test_close_selected_position_with_c_and_confirm(app: CollateralApp, sa
 async def test_escape_cancels_the_close_dialog(app: CollateralApp, sandbox: Any) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await ready(pilot)
-        await open_position(app, "BTC_PERP", Side.BUY, "0.002")
-        await wait_for(pilot, lambda: screen.positions_table.row_count == 1, "position row")
-        await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CloseModal), "close dialog")
+        await close_dialog_on_a_new_long(pilot, screen)
         await pilot.press("n")
         await settle(pilot)
         assert app.screen is screen

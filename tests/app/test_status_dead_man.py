@@ -7,9 +7,8 @@ from textual.widgets import Label
 
 from tui.app.widgets.status import StatusBar, StreamView
 from tui.domain.models import Side, StreamState
-from tui.service import TradingService
 
-from .conftest import make_app, place_limit, ready, wait_for
+from .conftest import make_app, make_service, place_limit, ready, wait_for
 
 
 class Host(App[None]):
@@ -47,15 +46,8 @@ async def test_dead_man_indicator() -> None:
 
 
 async def test_desk_shows_the_armed_switch(sandbox, tmp_path) -> None:
-    cfg = sandbox.config
-    service = TradingService.for_whitebit(
-        sandbox.rest_url,
-        sandbox.ws_url,
-        api_key=cfg.api_key,
-        api_secret=cfg.api_secret,
-        nonce_path=tmp_path / "nonce",
-        poll_interval=0.5,
-        dead_man_seconds=60,
+    service = make_service(
+        sandbox.rest_url, sandbox.ws_url, sandbox.config, tmp_path, dead_man_seconds=60
     )
     app = make_app(service)
     async with app.run_test(size=(160, 50)) as pilot:
