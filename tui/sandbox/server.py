@@ -22,7 +22,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 import tui
 
-from . import errors
+from . import errors, loopstats
 from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
 from .config import SandboxConfig
 from .engine import Engine, EngineOptions
@@ -122,6 +122,7 @@ class SandboxServer:
         app.router.add_post("/sandbox/price", self._set_price_endpoint)
         app.router.add_post("/sandbox/faults", self._faults_endpoint)
         app.router.add_get("/sandbox/faults", self._faults_report)
+        loopstats.install(app, self._require_loopback)
         return app
 
     async def start(self) -> None:
