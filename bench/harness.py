@@ -1,6 +1,11 @@
 """``python -m bench [--quick] [--json PATH] [--no-results]``: every figure, side by side, in one
 run, printed one line per figure and written to ``bench/RESULTS.md`` (full runs only).
 
+``--only load,kill`` runs only the standalone sandbox's load and kill -9 benches (bench/load.py,
+bench/kill.py; a full run ends with them), sized by ``--clients``, ``--duration``, ``--kills``;
+their reports go to the JSON under ``load`` and ``kill`` and are printed, not written to
+RESULTS.md.
+
 The harness reports; it never fails on a missed target (exit 0 whenever every figure could be
 measured). ``--quick`` is the CI smoke mode: the same code paths with few repetitions and a
 short soak, to keep the harness from rotting (its numbers mean nothing). ccxt is optional: it
@@ -24,7 +29,7 @@ from typing import Any
 
 from tui.api.ws import STALE_AFTER
 
-from . import cold, engine, idle, live, profile, rest, snapshot
+from . import cold, engine, idle, kill, live, load, profile, rest, snapshot
 from .report import write_results
 from .stats import Figure, IdleFigure, Side
 
@@ -311,6 +316,22 @@ async def run(plan: Plan) -> tuple[dict[str, Any], list[str], float]:
     return figures, [], per_second
 
 
+async def hardening(only: set[str], clients: int, duration: float, kills: int) -> dict[str, Any]:
+    """The load and kill -9 benches against the standalone sandbox (a child process)."""
+    out: dict[str, Any] = {}
+    if "load" in only:
+        say(f"-- load: {clients} clients, {duration:g} s")
+        out["load"] = await load.measure(clients=clients, duration=duration)
+        for line in load.lines(out["load"]):
+            say(line)
+    if "kill" in only:
+        say(f"-- kill: {kills} kill -9 restarts under {clients}-client load")
+        out["kill"] = await kill.measure(kills=kills, clients=clients)
+        for line in kill.lines(out["kill"]):
+            say(line)
+    return out
+
+
 def to_json(figures: dict[str, Any]) -> dict[str, Any]:
     return {key: figures[key].to_json() for key in FIGURE_KEYS}
 
@@ -327,7 +348,25 @@ def main(argv: list[str] | None = None) -> int:
         help="instead: profile one figure (pyinstrument) into bench/profiles/FIGURE.txt;"
         f" one of {', '.join(profile.CHOICES)}",
     )
+    parser.add_argument(
+        "--only",
+        type=lambda text: set(text.split(",")),
+        metavar="load,kill",
+        help="run only these standalone-sandbox benches (load, kill or both)",
+    )
+    parser.add_argument("--clients", type=int, default=50, help="load/kill: clients (50)")
+    parser.add_argument("--duration", type=float, default=60.0, help="load: seconds (60)")
+    parser.add_argument("--kills", type=int, default=10, help="kill: kill -9 restarts (10)")
     args = parser.parse_args(argv)
+    if args.only:
+        if not args.only <= {"load", "kill"}:
+            parser.error("--only takes load, kill or load,kill")
+        info = machine()
+        got = asyncio.run(hardening(args.only, args.clients, args.duration, args.kills))
+        info["load_average_after"] = list(os.getloadavg())
+        if args.json is not None:
+            args.json.write_text(json.dumps({"machine": info, **got}, indent=2))
+        return 0
     if args.profile:
         say(f"wrote {profile.run(args.profile)}")
         return 0
@@ -340,11 +379,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     started = time.monotonic()
     figures, _, engine_rate = asyncio.run(run(plan))
+    extra = {}
+    if not args.quick:
+        extra = asyncio.run(hardening({"load", "kill"}, args.clients, args.duration, args.kills))
     elapsed = time.monotonic() - started
     info["load_average_after"] = list(os.getloadavg())
     info["run_seconds"] = round(elapsed, 1)
     if args.json is not None:
-        args.json.write_text(json.dumps({"machine": info, "figures": to_json(figures)}, indent=2))
+        args.json.write_text(
+            json.dumps({"machine": info, "figures": to_json(figures), **extra}, indent=2)
+        )
     if not args.quick and not args.no_results:
         write_results(HERE / "RESULTS.md", info, figures, engine_rate, FIGURE_KEYS)
         say(f"wrote {HERE / 'RESULTS.md'}")
