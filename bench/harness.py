@@ -316,12 +316,14 @@ async def run(plan: Plan) -> tuple[dict[str, Any], list[str], float]:
     return figures, [], per_second
 
 
-async def hardening(only: set[str], clients: int, duration: float, kills: int) -> dict[str, Any]:
+async def hardening(
+    only: set[str], clients: int, duration: float, kills: int, rate: float = 0.0
+) -> dict[str, Any]:
     """The load and kill -9 benches against the standalone sandbox (a child process)."""
     out: dict[str, Any] = {}
     if "load" in only:
         say(f"-- load: {clients} clients, {duration:g} s")
-        out["load"] = await load.measure(clients=clients, duration=duration)
+        out["load"] = await load.measure(clients=clients, duration=duration, rate=rate)
         for line in load.lines(out["load"]):
             say(line)
     if "kill" in only:
@@ -357,12 +359,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50, help="load/kill: clients (50)")
     parser.add_argument("--duration", type=float, default=60.0, help="load: seconds (60)")
     parser.add_argument("--kills", type=int, default=10, help="kill: kill -9 restarts (10)")
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="load: calls/s per client (0: closed loop)"
+    )
     args = parser.parse_args(argv)
     if args.only:
         if not args.only <= {"load", "kill"}:
             parser.error("--only takes load, kill or load,kill")
         info = machine()
-        got = asyncio.run(hardening(args.only, args.clients, args.duration, args.kills))
+        got = asyncio.run(hardening(args.only, args.clients, args.duration, args.kills, args.rate))
         info["load_average_after"] = list(os.getloadavg())
         if args.json is not None:
             args.json.write_text(json.dumps({"machine": info, **got}, indent=2))
@@ -381,7 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     figures, _, engine_rate = asyncio.run(run(plan))
     extra = {}
     if not args.quick:
-        extra = asyncio.run(hardening({"load", "kill"}, args.clients, args.duration, args.kills))
+        extra = asyncio.run(
+            hardening({"load", "kill"}, args.clients, args.duration, args.kills, args.rate)
+        )
     elapsed = time.monotonic() - started
     info["load_average_after"] = list(os.getloadavg())
     info["run_seconds"] = round(elapsed, 1)

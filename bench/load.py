@@ -5,6 +5,8 @@ state file, so the load generator never shares its event loop or its GIL. Each c
 own HTTP connection and runs a desk-like mix until the deadline: place a resting limit order,
 cancel one of its own, a market order that fills, read balance / open positions / open orders.
 Latency is per call, from sending to the parsed answer (the client's own time included).
+Clients run a closed loop (the next call as soon as the answer is in: the sandbox is saturated,
+as in issue 15's measurement) or, with ``rate``, pace their calls (Poisson, ``rate`` a second).
 
 The sandbox accepts one API key. Concurrent clients on one key cannot use strictly increasing
 nonces (requests overtake each other on the wire), so every load call uses WhiteBIT's
@@ -39,6 +41,7 @@ from typing import Any
 import aiohttp
 
 from tui.sandbox import DEMO_API_KEY, DEMO_API_SECRET
+from tui.sandbox.loopstats import LoopStats
 
 ROOT = Path(__file__).resolve().parent.parent
 D = Decimal
@@ -201,6 +204,7 @@ class Load:
     url: str
     nonces: Nonces
     seed: int = 1
+    rate: float = 0.0  # calls a second per client; 0 = closed loop (the next call at once)
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
     acks: list[Ack] = field(default_factory=list)
@@ -226,7 +230,11 @@ class Load:
         ops, weights = list(MIX), list(MIX.values())
         connector = aiohttp.TCPConnector(limit=1)
         async with aiohttp.ClientSession(connector=connector) as http:
+            due = time.monotonic()
             while time.monotonic() < deadline and not self.stop.is_set():
+                if self.rate > 0:  # paced: the call is due at a fixed rate, late or not
+                    due += rng.expovariate(self.rate)
+                    await asyncio.sleep(max(0.0, due - time.monotonic()))
                 op = rng.choices(ops, weights)[0]
                 if op == "limit" and len(resting) >= MAX_OPEN:
                     op = "cancel"
@@ -290,22 +298,28 @@ class Load:
         }
 
 
-async def measure(*, clients: int = 50, duration: float = 60.0) -> dict[str, Any]:
+async def measure(
+    *, clients: int = 50, duration: float = 60.0, rate: float = 0.0
+) -> dict[str, Any]:
     """One load run against a fresh standalone sandbox; the report (JSON-ready)."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         child = Child(Path(tmp) / "sandbox.sqlite3", fresh=True).start()
         try:
-            load = Load(child.url, Nonces())
+            load = Load(child.url, Nonces(), rate=rate)
             await stats(child.url, reset=True)
+            here = LoopStats()  # the generator's own loop: a busy client inflates latency
+            here.arm()
             t0 = time.monotonic()
             await load.run(clients, duration)
             seconds = time.monotonic() - t0
             loop = await stats(child.url)
+            await here.stop()
         finally:
             child.stop()
-    out = {"clients": clients, **load.report(seconds), "sandbox_loop": loop}
+    out = {"clients": clients, "rate": rate, **load.report(seconds), "sandbox_loop": loop}
+    out["generator_loop"] = here.snapshot()
     out["p99_ms"] = out["overall"]["p99_ms"]
     out["max_stall_ms"] = loop["max_lag_ms"]
     out["met"] = out["p99_ms"] < 50 and out["max_stall_ms"] <= 20
@@ -315,8 +329,10 @@ async def measure(*, clients: int = 50, duration: float = 60.0) -> dict[str, Any
 def lines(report: dict[str, Any]) -> list[str]:
     """The report as the harness prints it."""
     o, loop = report["overall"], report["sandbox_loop"]
+    pace = f"{report['rate']:g}/s each" if report["rate"] else "closed loop"
     head = (
-        f"{'load':<20} {report['clients']} clients x {report['seconds']:.0f} s: {report['ops']}"
+        f"{'load':<20} {report['clients']} clients ({pace})"
+        f" x {report['seconds']:.0f} s: {report['ops']}"
         f" calls ({report['ops_per_second']:.0f}/s); p50 {o['p50_ms']:.1f} ms, p99"
         f" {o['p99_ms']:.1f} ms, max {o['max_ms']:.1f} ms; longest loop stall"
         f" {loop['max_lag_ms']:.1f} ms (busy {loop['max_busy_ms']:.1f} ms,"
@@ -329,6 +345,11 @@ def lines(report: dict[str, Any]) -> list[str]:
             f"{'':20} {op:<10} n={q['n']:<6} p50 {q['p50_ms']:7.1f} ms  p99"
             f" {q['p99_ms']:7.1f} ms  max {q['max_ms']:7.1f} ms"
         )
+    gen = report["generator_loop"]
+    out.append(
+        f"{'':20} the load generator's own loop (this process): longest stall"
+        f" {gen['max_lag_ms']:.1f} ms, {gen['stalls_over_20ms']} over 20 ms"
+    )
     if report["errors"]:
         out.append(f"{'':20} non-200 answers: {report['errors']}")
     return out

@@ -51,6 +51,7 @@ def test_load_reports_latency_and_the_sandbox_loop_stall(report: dict[str, Any])
     loop = load["sandbox_loop"]  # measured inside the sandbox process
     assert loop["samples"] > 0 and loop["max_lag_ms"] >= 0
     assert load["max_stall_ms"] == loop["max_lag_ms"]
+    assert load["generator_loop"]["samples"] > 0
     assert isinstance(load["met"], bool)
 
 

@@ -3,7 +3,10 @@
 A probe task sleeps ``PROBE_INTERVAL`` and records how late each wake-up is (``lag``: wall
 time, so it also counts the process being descheduled) and how much CPU the loop's thread used
 between two wake-ups (``busy``: the loop was running something else). The worst of each is
-what a stall is: no request, WS frame or price tick is served meanwhile.
+what a stall is: no request, WS frame or price tick is served meanwhile. asyncio runs every
+ready callback before a due timer, so on a saturated loop the lag is also the length of one
+loop iteration (many short callbacks), not only of one long one; ``samples`` falls far below
+one a millisecond then.
 
 The probe is armed by the first stats call, so a sandbox nobody measures pays nothing;
 ``?reset=1`` starts a new measurement window (the answer is the window that ended).
