@@ -152,7 +152,7 @@ def test_every_acknowledged_operation_survives_kill_9(
     statuses = {o["id"]: o["status"] for o in history["BTC_PERP"]}
     assert statuses == {rest["orderId"]: "CANCELED", filled["orderId"]: "FILLED"}
 
-    closed = ok(
+    ok(
         sb,
         signer,
         "/api/v4/collateral-account/position/close",
@@ -160,6 +160,9 @@ def test_every_acknowledged_operation_survives_kill_9(
     )
     sb = restart()
     assert ok(sb, signer, "/api/v4/collateral-account/positions/open") == []
+    history = ok(sb, signer, "/api/v4/trade-account/order/history", {"market": "BTC_PERP"})
+    acknowledged = [o["id"] for o in history["BTC_PERP"]]
+    assert len(acknowledged) == 3  # the closing market order too
 
     # the captured market order, replayed after three kill -9 restarts: its nonce is spent
     replay = send(sb.url, market_path, *captured)
@@ -167,7 +170,6 @@ def test_every_acknowledged_operation_survives_kill_9(
     assert ok(sb, signer, "/api/v4/collateral-account/positions/open") == []
     # ids never go backwards: the next order id is above every acknowledged one
     new = ok(sb, signer, "/api/v4/order/collateral/limit", resting)
-    acknowledged = [rest["orderId"], filled["orderId"], closed["orderId"]]
     assert new["orderId"] > max(acknowledged)
 
 

@@ -26,7 +26,7 @@ from . import errors
 from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
 from .config import SandboxConfig
 from .engine import Engine, EngineOptions
-from .engine.persistence import StateStore
+from .engine.store import StateStore
 from .faults import FaultError, Faults, parse_control
 from .recorder import AUTH_KEY, Recorder, WsRecord
 from .rest_params import Context, Params
@@ -39,7 +39,6 @@ log = logging.getLogger("tui.sandbox")
 
 NAME = "collateral-tui sandbox"
 TOKEN_TTL = Decimal(900)  # seconds a websocket_token stays valid for ``authorize``
-SAVE_PERIOD = 0.5  # seconds between state saves while something changed
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -102,7 +101,6 @@ class SandboxServer:
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
-        self._dirty_nonces = False
         self.recorder = Recorder()  # what the server received (tests assert on it)
         self.faults = Faults(self)  # fault hooks: ``await sb.faults.inject(kind, ...)``
         self._ws_records: dict[web.WebSocketResponse, WsRecord] = {}
@@ -141,7 +139,7 @@ class SandboxServer:
         self._runner = runner
         address = runner.addresses[0]
         self._port = int(address[1])
-        loops = [self._price_loop(), self._timer_loop(), self._push_loop(), self._save_loop()]
+        loops = [self._price_loop(), self._timer_loop(), self._push_loop()]
         self._tasks = [asyncio.create_task(c) for c in loops]
         log.info("sandbox listening on %s", self.rest_url)
 
@@ -158,8 +156,8 @@ class SandboxServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        self._save(force=True)
         if self.store is not None:
+            self.commit(prices=True)
             self.store.close()
             self.store = None
 
@@ -195,16 +193,15 @@ class SandboxServer:
 
     async def set_price(self, market: str, price: Decimal) -> None:
         self.engine.set_price(market, Decimal(price))
+        self.commit(prices=True)  # a price set by hand is saved with what it filled
         await self._after_change(prices=[market])
 
     # -- persistence ----------------------------------------------------------------------------
-    def _save(self, force: bool = False) -> None:
-        """Save what changed (``StateStore.save`` decides what that is)."""
-        if self.store is None:
-            return
-        nonces = self.nonces.last
-        if self.store.save(self.engine, nonces, nonces_changed=self._dirty_nonces, force=force):
-            self._dirty_nonces = False
+    def commit(self, prices: bool = False) -> None:
+        """Make what changed durable (one SQLite transaction, the changed rows only). Called
+        after every change and before its answer or push: acknowledged means durable."""
+        if self.store is not None:
+            self.store.commit(self.engine, self.nonces.last, prices=prices)
 
     # -- tokens ---------------------------------------------------------------------------------
     def _new_token(self) -> str:
@@ -231,7 +228,6 @@ class SandboxServer:
             nonces=self.nonces,
             now_ms=now_ms,
         )
-        self._dirty_nonces = True
         request[AUTH_KEY] = (key, parse_nonce(data["nonce"]))
         handler = PRIVATE[request.path]
         try:
@@ -409,6 +405,7 @@ class SandboxServer:
                 await self._send(ws, message)
 
     async def _after_change(self, prices: list[str] | None = None) -> None:
+        self.commit()
         events = self.engine.drain_events()
         if events:
             await self._broadcast(
@@ -461,8 +458,3 @@ class SandboxServer:
 
         await self._guarded(self.config.push_interval, step)
 
-    async def _save_loop(self) -> None:
-        async def step() -> None:
-            self._save()
-
-        await self._guarded(SAVE_PERIOD, step)

@@ -454,6 +454,7 @@ class Book(Ledger):
         order.mtime = now
         order.ftime = now
         self.orders.pop(order.id, None)
+        self.touched_orders.add(order.id)
         self.finished.append(order)
         cap(self.finished)
         if event:

@@ -89,6 +89,7 @@ class Funding(Ledger):
             if borrowed > 0:
                 accrual = borrowed * MARGIN_DAILY_INTEREST * interval / D(86400)
                 pos.unrealized_funding = (pos.unrealized_funding + accrual).quantize(FUNDING_Q)
+                self.touched_positions.add(pos.id)
                 self.dirty = True
 
     def funding_interval_minutes(self) -> int:

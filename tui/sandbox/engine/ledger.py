@@ -104,6 +104,10 @@ class Ledger:
         self.tick_count = 0
         self.events: list[tuple[Any, ...]] = []
         self._executing: dict[int, SimOrder] = {}  # orders being filled right now
+        # Ids of open orders and positions changed (or removed) since the store's last commit:
+        # the store writes those rows only, so a commit costs what the command changed.
+        self.touched_orders: set[int] = set()
+        self.touched_positions: set[int] = set()
         self.dirty = True  # core state changed since the last save
         self.prices_dirty = True  # the market moved since the last save
 
@@ -141,6 +145,10 @@ class Ledger:
 
     def _emit(self, *event: Any) -> None:
         self.events.append(event)
+        if event[0] == "order":
+            self.touched_orders.add(event[2].id)
+        elif event[0] == "margin_event":
+            self.touched_positions.add(event[2].id)
         self.dirty = True
 
     def drain_events(self) -> list[tuple[Any, ...]]:
@@ -300,6 +308,7 @@ class Ledger:
 
     def _settle_funding(self, pos: SimPosition) -> Decimal:
         owed = pos.unrealized_funding
+        self.touched_positions.add(pos.id)
         if owed:
             self.balance = self.balance - owed
             pos.funding += owed
@@ -342,4 +351,5 @@ class Ledger:
             }
         )
         cap(self.position_events)
+        self.touched_positions.add(pos.id)
         self.dirty = True
