@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from tui.sandbox.engine import Engine
+from tui.sandbox.engine import Engine, EngineOptions
 from tui.sandbox.engine.records import HISTORY_CAP
 from tui.sandbox.engine.store import StateStore
 
@@ -342,3 +342,76 @@ def test_a_version_1_key_value_file_is_converted(tmp_path: Path) -> None:
         assert engine.balances["USDT"] == D("1234.5") and engine.leverage == 3
         assert engine.hedge_mode is True and engine.next_ids["order"] == 4000000777
         assert engine.deals == [{"id": 90000049, "price": D("65000")}]
+
+
+def test_the_rows_match_the_engine_after_every_kind_of_change(tmp_path: Path) -> None:
+    """Each step commits only what the engine marked as touched; reopening the file after
+    each step gives back the live engine exactly (a missed touch would show here)."""
+    now = [D("1800000000")]
+    engine = Engine(
+        clock=lambda: now[0],
+        balances={"USDT": D(100_000)},
+        options=EngineOptions(funding_interval=600.0, interest_interval=300.0),
+    )
+    path = tmp_path / "steps.sqlite3"
+    store = StateStore(path)
+    store.restore(engine)
+
+    def check(label: str) -> None:
+        nonlocal store
+        store.commit(engine, {KEY: 1})
+        store.close()
+        again = Engine(clock=lambda: now[0])
+        store = StateStore(path)
+        store.restore(again)
+        for attr in (
+            "orders",
+            "positions",
+            "oco",
+            "finished",
+            "deals",
+            "position_events",
+            "funding_payments",
+            "funding_rounds",
+            "balances",
+            "next_ids",
+            "leverage",
+            "hedge_mode",
+            "volumes",
+            "funding_rates",
+            "next_funding",
+            "next_interest",
+        ):
+            assert getattr(again, attr) == getattr(engine, attr), (label, attr)
+
+    engine.set_leverage(10)
+    engine.set_hedge_mode(True)
+    check("settings")
+    rest = engine.place_order("limit", "BTC_PERP", "buy", D("0.1"), price=D(60000), position_side="LONG")
+    engine.place_order("stop market", "ETH_PERP", "buy", D("1"), activation_price=D(3300), position_side="LONG")
+    check("resting")
+    engine.modify_order("BTC_PERP", rest.id, None, price=D(61000))
+    check("modified")
+    engine.place_order("market", "BTC_PERP", "buy", D("0.2"), position_side="LONG")
+    engine.place_order("market", "BTC_USDT", "buy", D("0.5"))  # margin: borrows, accrues interest
+    check("filled")
+    engine.place_oco("BTC_PERP", "sell", D("0.1"), D(70000), D(60000), D(59900), position_side="LONG")
+    check("oco")
+    engine.set_price("ETH_PERP", D(3400))  # the stop triggers and fills
+    engine.set_price("BTC_PERP", D(70000))  # the OCO take-profit fills, its stop is cancelled
+    assert not engine.oco and {o.status for o in engine.finished} == {"FILLED", "CANCELED"}
+    check("triggers")
+    now[0] += 3600  # funding rounds and interest
+    engine.run_due()
+    assert engine.funding_payments and any(p.unrealized_funding for p in engine.positions.values())
+    check("funding")
+    engine.set_price("BTC_USDT", D(58000))  # margin call / partial liquidation
+    check("margin call")
+    engine.set_price("BTC_USDT", D(50000))
+    assert any(e["liquidationState"] == "liquidation" for e in engine.position_events)
+    check("liquidated")
+    engine.cancel_all()
+    [pos] = [p for p in engine.positions.values() if p.market == "ETH_PERP"]
+    engine.close_position(pos.id, "ETH_PERP", "LONG")
+    check("closed")
+    store.close()
