@@ -20,7 +20,13 @@ import pytest
 import requests
 
 from tui.drills.safety import clean_env
-from tui.launcher import LaunchOptions, Target, embedded_state_path, start_embedded_sandbox
+from tui.launcher import (
+    LaunchError,
+    LaunchOptions,
+    Target,
+    embedded_state_path,
+    start_embedded_sandbox,
+)
 from tui.sandbox.cli import build_parser, config_from_args, main
 from tui.sandbox.engine.store import StateStore
 
@@ -273,3 +279,34 @@ def test_a_second_process_on_a_state_file_is_refused_naming_the_file_and_the_fir
 
     _stop(first)
     StateStore(state).close()  # the lock went with the process
+
+
+def test_the_desk_names_a_corrupt_state_file_and_fresh_recovers_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's embedded sandbox on a corrupt paper account: one line naming the file and
+    ``--fresh`` (not sqlite's bare "file is not a database"); ``--fresh`` keeps a copy."""
+    env = clean_env(tmp_path)
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, env[name])
+    account = embedded_state_path()
+    account.parent.mkdir(parents=True, exist_ok=True)
+    garbage = b"not a database " * 300
+    account.write_bytes(garbage)
+    desk = start_embedded_sandbox(LaunchOptions(static_prices=True))
+    try:
+        with pytest.raises(LaunchError) as caught:
+            desk.wait_ready()
+    finally:
+        desk.stop()
+    message = str(caught.value)
+    assert str(account) in message and "--fresh" in message and "\n" not in message
+
+    desk = start_embedded_sandbox(LaunchOptions(static_prices=True, fresh=True))
+    try:
+        desk.wait_ready()
+        opened = asyncio.run(_call(desk.target, "/api/v4/collateral-account/positions/open"))
+    finally:
+        desk.stop()
+    assert opened == []
+    assert account.with_name(account.name + ".corrupt").read_bytes() == garbage
