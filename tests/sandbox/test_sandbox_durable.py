@@ -80,9 +80,15 @@ class Signer:
     def __init__(self) -> None:
         self.nonce = int(time.time() * 1000)
 
-    def signed(self, path: str, data: dict[str, Any] | None = None) -> tuple[bytes, dict[str, str]]:
+    def signed(
+        self, path: str, data: dict[str, Any] | None = None, *, window: bool = False
+    ) -> tuple[bytes, dict[str, str]]:
         self.nonce += 1
-        body = json.dumps({**(data or {}), "request": path, "nonce": self.nonce})
+        fields = {**(data or {}), "request": path, "nonce": self.nonce}
+        if window:  # WhiteBIT's nonceWindow: a unix-ms nonce, each usable once within +-5 s
+            self.nonce = max(self.nonce, int(time.time() * 1000))
+            fields.update(nonce=self.nonce, nonceWindow=True)
+        body = json.dumps(fields)
         payload, signature = sign_body(body, SECRET)
         headers = {
             "Content-Type": "application/json",
@@ -160,9 +166,18 @@ def test_every_acknowledged_operation_survives_kill_9(
     )
     sb = restart()
     assert ok(sb, signer, "/api/v4/collateral-account/positions/open") == []
+
+    # a windowed request (nonceWindow: each nonce once within +-5 s), replayed after kill -9
+    path = "/api/v4/order/collateral/limit"
+    windowed = signer.signed(path, resting, window=True)
+    assert send(sb.url, path, *windowed).status_code == 200
+    sb = restart()
+    assert send(sb.url, path, *windowed).status_code == 429
+    assert len(ok(sb, signer, "/api/v4/orders")) == 1
+    ok(sb, signer, "/api/v4/order/cancel/all")
     history = ok(sb, signer, "/api/v4/trade-account/order/history", {"market": "BTC_PERP"})
     acknowledged = [o["id"] for o in history["BTC_PERP"]]
-    assert len(acknowledged) == 3  # the closing market order too
+    assert len(acknowledged) == 4  # the closing market order and the windowed one too
 
     # the captured market order, replayed after three kill -9 restarts: its nonce is spent
     replay = send(sb.url, market_path, *captured)
@@ -180,7 +195,7 @@ def _changes(store: StateStore) -> int:
 def test_a_commit_writes_what_changed_not_the_history(tmp_path: Path) -> None:
     """With full histories (deals, finished orders, position events), one more order writes
     a handful of rows: the cost of a commit does not grow with the history."""
-    clock = lambda: D("1800000000")  # noqa: E731
+    clock = lambda: D("1800000000")
     engine = Engine(clock=clock, balances={"USDT": D(10_000_000)})
     store = StateStore(tmp_path / "big.sqlite3")
     try:
@@ -387,15 +402,21 @@ def test_the_rows_match_the_engine_after_every_kind_of_change(tmp_path: Path) ->
     engine.set_leverage(10)
     engine.set_hedge_mode(True)
     check("settings")
-    rest = engine.place_order("limit", "BTC_PERP", "buy", D("0.1"), price=D(60000), position_side="LONG")
-    engine.place_order("stop market", "ETH_PERP", "buy", D("1"), activation_price=D(3300), position_side="LONG")
+    rest = engine.place_order(
+        "limit", "BTC_PERP", "buy", D("0.1"), price=D(60000), position_side="LONG"
+    )
+    engine.place_order(
+        "stop market", "ETH_PERP", "buy", D("1"), activation_price=D(3300), position_side="LONG"
+    )
     check("resting")
     engine.modify_order("BTC_PERP", rest.id, None, price=D(61000))
     check("modified")
     engine.place_order("market", "BTC_PERP", "buy", D("0.2"), position_side="LONG")
     engine.place_order("market", "BTC_USDT", "buy", D("0.5"))  # margin: borrows, accrues interest
     check("filled")
-    engine.place_oco("BTC_PERP", "sell", D("0.1"), D(70000), D(60000), D(59900), position_side="LONG")
+    engine.place_oco(
+        "BTC_PERP", "sell", D("0.1"), D(70000), D(60000), D(59900), position_side="LONG"
+    )
     check("oco")
     engine.set_price("ETH_PERP", D(3400))  # the stop triggers and fills
     engine.set_price("BTC_PERP", D(70000))  # the OCO take-profit fills, its stop is cancelled
@@ -415,3 +436,25 @@ def test_the_rows_match_the_engine_after_every_kind_of_change(tmp_path: Path) ->
     engine.close_position(pos.id, "ETH_PERP", "LONG")
     check("closed")
     store.close()
+
+
+async def test_a_30_digit_nonce_mark_is_saved_exactly(tmp_path: Path, http: Any) -> None:
+    """Nonce marks are TEXT: a 30-digit nonce (valid on the wire) does not overflow SQLite's
+    64-bit INTEGER and stop every later commit."""
+    from tui.sandbox import SandboxServer
+
+    from .conftest import Client, fast_config
+
+    path = tmp_path / "nonce.sqlite3"
+    huge = 10**29 + 7
+    async with SandboxServer(fast_config(state_path=path)) as sb:
+        client = Client(http, sb.rest_url)
+        client.nonce = huge - 1
+        await client.ok("/api/v4/collateral-account/balance")
+        placed = await client.ok(
+            "/api/v4/order/collateral/limit",
+            {"market": "BTC_PERP", "side": "buy", "amount": "0.01", "price": "30000"},
+        )
+    async with SandboxServer(fast_config(state_path=path)) as sb:
+        assert sb.nonces.last[KEY] == huge + 1
+        assert [o.id for o in sb.engine.orders.values()] == [placed["orderId"]]

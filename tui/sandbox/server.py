@@ -1,7 +1,7 @@
 """The sandbox server: aiohttp on one loopback port, REST under /api/v4, WebSocket at /ws.
 
 A thin layer: authentication (``auth``), handlers (``rest``), the WS protocol (``ws``) and
-background loops (price ticks, funding/interest timers, position pushes, persistence) around
+background loops (price ticks, funding/interest timers, position pushes) around
 the synchronous ``Engine``. Any unexpected exception becomes HTTP 500
 ``{"error":["Internal server error."]}``; no traceback ever reaches a client.
 """
@@ -92,7 +92,14 @@ class SandboxServer:
                 interest_interval=cfg.interest_interval,
             ),
         )
-        self.nonces = NonceBook(self.store.restore(self.engine) if self.store else {})
+        self.nonces = NonceBook()
+        if self.store is not None:
+            try:
+                marks = self.store.restore(self.engine)
+            except BaseException:
+                self.store.close()
+                raise
+            self.nonces = NonceBook(marks, self.store.saved_window())
         self.keys = {cfg.api_key: cfg.api_secret}
         self._tokens: dict[str, Decimal] = {}
         self.context = Context(engine=self.engine, new_ws_token=self._new_token)
@@ -201,7 +208,8 @@ class SandboxServer:
         """Make what changed durable (one SQLite transaction, the changed rows only). Called
         after every change and before its answer or push: acknowledged means durable."""
         if self.store is not None:
-            self.store.commit(self.engine, self.nonces.last, prices=prices)
+            nonces = self.nonces
+            self.store.commit(self.engine, nonces.last, window=nonces.window_seen, prices=prices)
 
     # -- tokens ---------------------------------------------------------------------------------
     def _new_token(self) -> str:
@@ -457,4 +465,3 @@ class SandboxServer:
             await self._broadcast(lambda session: self.protocol.balance_update(session))
 
         await self._guarded(self.config.push_interval, step)
-

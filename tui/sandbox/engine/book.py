@@ -318,7 +318,6 @@ class Book(Ledger):
                 return
         self.orders[order.id] = order
         self._emit("order", 1, order.copy())
-        self.dirty = True
         if order.is_stop:
             self.evaluate(order.market)
 
@@ -459,7 +458,6 @@ class Book(Ledger):
         cap(self.finished)
         if event:
             self._emit("order", 3, order.copy())
-        self.dirty = True
 
     def active_orders(
         self,

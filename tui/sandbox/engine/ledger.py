@@ -108,7 +108,6 @@ class Ledger:
         # the store writes those rows only, so a commit costs what the command changed.
         self.touched_orders: set[int] = set()
         self.touched_positions: set[int] = set()
-        self.dirty = True  # core state changed since the last save
         self.prices_dirty = True  # the market moved since the last save
 
     # -- basics -------------------------------------------------------------------------------
@@ -149,7 +148,6 @@ class Ledger:
             self.touched_orders.add(event[2].id)
         elif event[0] == "margin_event":
             self.touched_positions.add(event[2].id)
-        self.dirty = True
 
     def drain_events(self) -> list[tuple[Any, ...]]:
         events, self.events = self.events, []
@@ -276,7 +274,6 @@ class Ledger:
                 113, "leverage", "Leverage cannot be changed if there exists positions or orders"
             )
         self.leverage = leverage
-        self.dirty = True
         return leverage
 
     def set_hedge_mode(self, enabled: bool) -> bool:
@@ -290,7 +287,6 @@ class Ledger:
                     "Position side cannot be changed if there exists futures positions or orders",
                 )
         self.hedge_mode = enabled
-        self.dirty = True
         return enabled
 
     # -- positions lookup ---------------------------------------------------------------------
@@ -352,4 +348,3 @@ class Ledger:
         )
         cap(self.position_events)
         self.touched_positions.add(pos.id)
-        self.dirty = True

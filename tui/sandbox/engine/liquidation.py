@@ -62,7 +62,6 @@ class Liquidation(Positions):
                 pos.liq_stage = None
                 pos.partially_liquidated = False
                 self.touched_positions.add(pos.id)
-                self.dirty = True
 
     def _liquidation_order(self, pos: SimPosition, qty: Decimal, price: Decimal) -> SimOrder:
         spec = self.catalog[pos.market]

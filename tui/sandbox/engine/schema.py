@@ -35,7 +35,7 @@ KEYED = {
     "balances": ("asset", "amount", "TEXT"),
     "counters": ("kind", "next_id", "INTEGER"),
     "settings": ("name", "value", "TEXT"),
-    "nonces": ("api_key", "mark", "INTEGER"),
+    "nonces": ("api_key", "mark", "TEXT"),  # TEXT: a nonce may have 30 digits
     "walk": ("name", "value", "TEXT"),
 }
 RECORDS: dict[str, type[Any]] = {
@@ -109,6 +109,10 @@ def ddl() -> list[str]:
         out.append(
             f"CREATE TABLE IF NOT EXISTS {table} ({key} TEXT PRIMARY KEY, {value} {kind} NOT NULL)"
         )
+    out.append(
+        "CREATE TABLE IF NOT EXISTS window_nonces (api_key TEXT NOT NULL, nonce TEXT NOT NULL,"
+        " seen_ms INTEGER NOT NULL, PRIMARY KEY (api_key, nonce))"
+    )
     out.append(
         "CREATE TABLE IF NOT EXISTS prices (market TEXT PRIMARY KEY, price TEXT NOT NULL,"
         " open_price TEXT NOT NULL, high TEXT NOT NULL, low TEXT NOT NULL)"

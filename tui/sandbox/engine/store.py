@@ -124,6 +124,7 @@ class StateStore:
         self._oco_ids: set[int] = set()
         self._keyed: dict[str, dict[str, Any]] = {t: {} for t in schema.KEYED}
         self._histories: dict[str, _History] = {}
+        self._window: set[tuple[str, int]] = set()
         self._prices_saved_at: float | None = None
 
     # -- opening ------------------------------------------------------------------------------
@@ -219,9 +220,16 @@ class StateStore:
         self._keyed = keyed  # what the file holds: the next commit writes what differs
         engine.touched_orders.clear()
         engine.touched_positions.clear()
-        engine.dirty = False
         engine.prices_dirty = False
         return {str(k): int(v) for k, v in keyed["nonces"].items()}
+
+    def saved_window(self) -> dict[str, dict[int, int]]:
+        """The windowed nonces the file holds (``NonceBook(window_seen=...)``)."""
+        out: dict[str, dict[int, int]] = {}
+        for key, nonce, ms in self._db.execute("SELECT * FROM window_nonces").fetchall():
+            out.setdefault(key, {})[int(nonce)] = int(ms)
+            self._window.add((key, int(nonce)))
+        return out
 
     def _tracker(self, table: str, entries: list[Any], rows: list[Any]) -> _History:
         count = self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
@@ -254,12 +262,14 @@ class StateStore:
         engine: Ledger,
         nonces: Mapping[str, int],
         *,
+        window: Mapping[str, Mapping[int, int]] | None = None,
         prices: bool = False,
         extra: list[str] | None = None,
     ) -> None:
         """Write what changed since the last commit in one transaction (see the module doc).
 
-        ``prices``: write the market now (else at most every ``PRICE_SAVE_PERIOD`` s). On an
+        ``nonces``: each API key's mark; ``window``: the windowed nonces seen recently
+        (``NonceBook.window_seen``). ``prices``: write the market now (else at most every ``PRICE_SAVE_PERIOD`` s). On an
         error nothing is marked written, so the next commit writes it again."""
         writes: list[tuple[str, list[tuple[Any, ...]]]] = []
         order_ids = self._records(
@@ -273,7 +283,14 @@ class StateStore:
         for attr in schema.HISTORIES:
             histories[attr] = self._history(writes, attr, getattr(engine, attr))
         keyed = schema.keyed_rows(engine)
-        keyed["nonces"] = dict(nonces)
+        keyed["nonces"] = {key: str(mark) for key, mark in nonces.items()}
+        seen = {(k, n): ms for k, marks in (window or {}).items() for n, ms in marks.items()}
+        window_ids = set(seen)
+        if window_ids != self._window:
+            added = [(k, str(n), seen[k, n]) for k, n in window_ids - self._window]
+            gone = [(k, str(n)) for k, n in self._window - window_ids]
+            writes.append(("INSERT OR REPLACE INTO window_nonces VALUES (?, ?, ?)", added))
+            writes.append(("DELETE FROM window_nonces WHERE api_key = ? AND nonce = ?", gone))
         now = time.monotonic()
         due = self._prices_saved_at is None or now - self._prices_saved_at >= PRICE_SAVE_PERIOD
         save_prices = prices or (engine.prices_dirty and due)
@@ -291,6 +308,7 @@ class StateStore:
         self._write(writes, extra or [])
         # written: remember it
         self._order_ids, self._position_ids, self._oco_ids = order_ids, position_ids, oco_ids
+        self._window = window_ids
         engine.touched_orders.clear()
         engine.touched_positions.clear()
         self._histories.update(histories)
