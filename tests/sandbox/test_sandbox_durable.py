@@ -133,9 +133,12 @@ def test_every_acknowledged_operation_survives_kill_9(
     sb = processes[-1]
     resting = {"market": "BTC_PERP", "side": "buy", "amount": "0.01", "price": "30000"}
     rest = ok(sb, signer, "/api/v4/order/collateral/limit", resting)
+    timer = ok(sb, signer, "/api/v4/order/kill-switch", {"market": "ETH_PERP", "timeout": 600})
     sb = restart()
     active = ok(sb, signer, "/api/v4/orders")
     assert [o["orderId"] for o in active] == [rest["orderId"]]
+    status = ok(sb, signer, "/api/v4/order/kill-switch/status", {"market": "ETH_PERP"})
+    assert [t["cancellationTime"] for t in status] == [timer["cancellationTime"]]
 
     market_path = "/api/v4/order/collateral/market"
     captured = signer.signed(market_path, {"market": "BTC_PERP", "side": "buy", "amount": "0.01"})
@@ -396,6 +399,7 @@ def test_the_rows_match_the_engine_after_every_kind_of_change(tmp_path: Path) ->
             "funding_rates",
             "next_funding",
             "next_interest",
+            "kill_switches",
         ):
             assert getattr(again, attr) == getattr(engine, attr), (label, attr)
 
@@ -408,6 +412,8 @@ def test_the_rows_match_the_engine_after_every_kind_of_change(tmp_path: Path) ->
     engine.place_order(
         "stop market", "ETH_PERP", "buy", D("1"), activation_price=D(3300), position_side="LONG"
     )
+    engine.sync_kill_switch("BTC_PERP", 60, ("futures",))
+    engine.sync_kill_switch("ETH_USDT", 30)
     check("resting")
     engine.modify_order("BTC_PERP", rest.id, None, price=D(61000))
     check("modified")
@@ -431,6 +437,8 @@ def test_the_rows_match_the_engine_after_every_kind_of_change(tmp_path: Path) ->
     engine.set_price("BTC_USDT", D(50000))
     assert any(e["liquidationState"] == "liquidation" for e in engine.position_events)
     check("liquidated")
+    engine.sync_kill_switch("ETH_USDT", None)
+    check("kill switch deleted")
     engine.cancel_all()
     [pos] = [p for p in engine.positions.values() if p.market == "ETH_PERP"]
     engine.close_position(pos.id, "ETH_PERP", "LONG")

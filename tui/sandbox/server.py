@@ -164,8 +164,10 @@ class SandboxServer:
             await self._runner.cleanup()
             self._runner = None
         if self.store is not None:
-            self.commit(prices=True)
-            self.store.close()
+            try:
+                self.commit(prices=True)
+            finally:
+                self.store.close()
             self.store = None
 
     async def __aenter__(self) -> Self:

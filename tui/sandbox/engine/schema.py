@@ -18,6 +18,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from .killswitch import KillSwitchTimer
 from .ledger import Ledger
 from .records import D, OcoGroup, SimOrder, SimPosition
 
@@ -109,6 +110,10 @@ def ddl() -> list[str]:
         out.append(
             f"CREATE TABLE IF NOT EXISTS {table} ({key} TEXT PRIMARY KEY, {value} {kind} NOT NULL)"
         )
+    out.append(
+        "CREATE TABLE IF NOT EXISTS kill_switches (market TEXT PRIMARY KEY, start TEXT NOT NULL,"
+        " timeout INTEGER NOT NULL, types TEXT)"  # types: JSON list, NULL = every type
+    )
     out.append(
         "CREATE TABLE IF NOT EXISTS window_nonces (api_key TEXT NOT NULL, nonce TEXT NOT NULL,"
         " seen_ms INTEGER NOT NULL, PRIMARY KEY (api_key, nonce))"
@@ -208,6 +213,18 @@ def load_walk(engine: Ledger, prices: list[tuple[str, ...]], walk: dict[str, str
     if "rng" in walk:
         rng = json.loads(walk["rng"])
         engine.rng.setstate((rng[0], tuple(rng[1]), rng[2]))
+
+
+# -- kill-switch timers -------------------------------------------------------------------------
+def timer_row(timer: KillSwitchTimer) -> tuple[Any, ...]:
+    types = None if timer.types is None else json.dumps(list(timer.types))
+    return (timer.market, str(timer.start), timer.timeout, types)
+
+
+def row_timer(row: tuple[Any, ...]) -> KillSwitchTimer:
+    market, start, timeout, types = row
+    kinds = None if types is None else tuple(json.loads(types))
+    return KillSwitchTimer(market=market, start=D(start), timeout=int(timeout), types=kinds)
 
 
 # -- version 1: one JSON blob per key ----------------------------------------------------------

@@ -8,7 +8,8 @@ transaction writes what changed since the last commit, never the whole state:
   ``touched_positions``), plus any id that appeared or disappeared;
 - histories (finished orders, deals, position events, funding): the entries appended since the
   last commit, and a delete of the rows the cap trimmed from the front of the list;
-- balances, id counters, settings and nonce marks: the keys whose value changed.
+- balances, id counters, settings and nonce marks: the keys whose value changed; kill-switch
+  timers (one per market at most) when any changed.
 
 So a commit costs a few rows even with full histories. The id counters and nonce marks go in the
 same transaction as the command that used them: after any crash they never go backwards.
@@ -37,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema
-from .ledger import Ledger
+from .killswitch import KillSwitch
 from .records import HISTORY_CAP, SimOrder
 
 PRICE_SAVE_PERIOD = 2.0  # seconds between saves of the moving market (and on close)
@@ -125,6 +126,7 @@ class StateStore:
         self._keyed: dict[str, dict[str, Any]] = {t: {} for t in schema.KEYED}
         self._histories: dict[str, _History] = {}
         self._window: set[tuple[str, int]] = set()
+        self._timers: dict[str, Any] = {}
         self._prices_saved_at: float | None = None
 
     # -- opening ------------------------------------------------------------------------------
@@ -172,7 +174,7 @@ class StateStore:
         key, value, _ = schema.KEYED[table]
         return dict(self._db.execute(f"SELECT {key}, {value} FROM {table}").fetchall())
 
-    def restore(self, engine: Ledger) -> dict[str, int]:
+    def restore(self, engine: KillSwitch) -> dict[str, int]:
         """Load the saved state into ``engine`` (a version-1 file is converted first; an empty
         file gets the engine's starting state); returns the saved nonce marks."""
         has_kv = self._db.execute(
@@ -192,7 +194,7 @@ class StateStore:
         except (sqlite3.DatabaseError, ValueError, TypeError, ArithmeticError) as exc:
             raise self._corrupt(exc) from None
 
-    def _load(self, engine: Ledger) -> dict[str, int]:
+    def _load(self, engine: KillSwitch) -> dict[str, int]:
         db = self._db
         keyed = {table: self._keyed_table(table) for table in schema.KEYED}
         schema.load_keyed(engine, keyed)
@@ -214,6 +216,9 @@ class StateStore:
             entries = [schema.loads_state(body) for _, body in rows]
             setattr(engine, attr, entries)
             self._histories[attr] = self._tracker(table, entries, rows)
+        timers = db.execute("SELECT * FROM kill_switches").fetchall()
+        engine.kill_switches = {r[0]: schema.row_timer(r) for r in timers}
+        self._timers = dict(engine.kill_switches)
         self._order_ids = set(engine.orders)
         self._position_ids = set(engine.positions)
         self._oco_ids = set(engine.oco)
@@ -235,7 +240,7 @@ class StateStore:
         count = self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         return _History(entries[-1] if entries else None, rows[-1][0] if rows else 0, count)
 
-    def _convert_v1(self, engine: Ledger) -> dict[str, int]:
+    def _convert_v1(self, engine: KillSwitch) -> dict[str, int]:
         state: dict[str, Any] = {}
         saved = dict(self._db.execute("SELECT key, value FROM kv").fetchall())
         try:
@@ -259,7 +264,7 @@ class StateStore:
     # -- writing ------------------------------------------------------------------------------
     def commit(
         self,
-        engine: Ledger,
+        engine: KillSwitch,
         nonces: Mapping[str, int],
         *,
         window: Mapping[str, Mapping[int, int]] | None = None,
@@ -282,6 +287,11 @@ class StateStore:
         histories = {"finished": self._history(writes, "finished", engine.finished)}
         for attr in schema.HISTORIES:
             histories[attr] = self._history(writes, attr, getattr(engine, attr))
+        timers = dict(engine.kill_switches)
+        if timers != self._timers:
+            writes.append(("DELETE FROM kill_switches", [()]))
+            rows = [schema.timer_row(t) for t in timers.values()]
+            writes.append(("INSERT INTO kill_switches VALUES (?, ?, ?, ?)", rows))
         keyed = schema.keyed_rows(engine)
         keyed["nonces"] = {key: str(mark) for key, mark in nonces.items()}
         seen = {(k, n): ms for k, marks in (window or {}).items() for n, ms in marks.items()}
@@ -309,6 +319,7 @@ class StateStore:
         # written: remember it
         self._order_ids, self._position_ids, self._oco_ids = order_ids, position_ids, oco_ids
         self._window = window_ids
+        self._timers = timers
         engine.touched_orders.clear()
         engine.touched_positions.clear()
         self._histories.update(histories)
