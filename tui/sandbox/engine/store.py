@@ -21,6 +21,10 @@ sets a price), so a kill -9 may rewind the market by a few seconds, never an ord
 WAL mode with ``synchronous=NORMAL``: a committed transaction is in the WAL before ``commit``
 returns, so it survives the process being killed (kill -9); surviving power loss or an OS crash
 would need ``synchronous=FULL`` (an fsync per commit), which a paper exchange does not need.
+Checkpoints (copying the WAL into the file, with an fsync) take milliseconds per thousand pages,
+so they never run on the commit path: automatic checkpoints are off and a thread of the store's
+own, on its own connection, runs a PASSIVE checkpoint (which never blocks the writer) every
+``CHECKPOINT_PERIOD`` seconds.
 
 One process at a time uses a state file: an exclusive ``flock`` on ``<file>.lock`` (with the
 holder's pid in it) from before the file is opened until :meth:`close`.
@@ -29,9 +33,11 @@ holder's pid in it) from before the file is opened until :meth:`close`.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sqlite3
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -41,7 +47,11 @@ from . import schema
 from .killswitch import KillSwitch
 from .records import HISTORY_CAP, SimOrder
 
+log = logging.getLogger("tui.sandbox")
+
 PRICE_SAVE_PERIOD = 2.0  # seconds between saves of the moving market (and on close)
+CHECKPOINT_PERIOD = 1.0  # seconds between the checkpoint thread's passes
+WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes of WAL file kept after a checkpoint
 
 _ORDER_COLUMNS = schema.record_columns(SimOrder)
 _FINISHED_SQL = schema.upsert_sql("finished_orders", ["seq", *_ORDER_COLUMNS])
@@ -128,6 +138,11 @@ class StateStore:
         self._window: set[tuple[str, int]] = set()
         self._timers: dict[str, Any] = {}
         self._prices_saved_at: float | None = None
+        self._stop = threading.Event()
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="sandbox-checkpoint", daemon=True
+        )
+        self._checkpointer.start()
 
     # -- opening ------------------------------------------------------------------------------
     def _corrupt(self, detail: object) -> StateCorrupt:
@@ -141,6 +156,9 @@ class StateStore:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # kill -9 safe; power loss needs FULL
+            db.execute("PRAGMA wal_autocheckpoint=0")  # the checkpoint thread does it
+            db.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+            db.execute("PRAGMA busy_timeout=2000")
             check = db.execute("PRAGMA quick_check").fetchone()
             if check is None or check[0] != "ok":
                 raise self._corrupt(check[0] if check else "quick_check failed")
@@ -399,6 +417,19 @@ class StateStore:
     def count(self, table: str) -> int:
         return int(self._db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
+    # -- checkpoints ---------------------------------------------------------------------------
+    def _checkpoint_loop(self) -> None:
+        db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA busy_timeout=2000")
+            while not self._stop.wait(CHECKPOINT_PERIOD):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error:
+                    log.exception("sandbox: checkpoint of %s failed", self.path)
+        finally:
+            db.close()
+
     # -- closing ------------------------------------------------------------------------------
     def _unlock(self) -> None:
         if self._lock is not None:
@@ -406,8 +437,10 @@ class StateStore:
             self._lock = None
 
     def close(self) -> None:
+        self._stop.set()
+        self._checkpointer.join()
         try:
-            self._db.close()
+            self._db.close()  # the last connection to close checkpoints the WAL and removes it
         finally:
             self._unlock()
 
