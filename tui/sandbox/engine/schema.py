@@ -1,8 +1,8 @@
 """The state file's tables and how engine records map onto rows (used by ``store``).
 
 One row per open order, finished order, position, OCO group, deal, position event, funding
-payment and funding round; one per balance, id counter, setting, API key's nonce mark and market
-price. Decimals are TEXT (``str(Decimal)``, exact), never REAL. Orders, positions and OCO groups
+payment and funding round; one per balance, id counter, setting, API key's nonce mark, recently
+seen windowed nonce, kill-switch timer and market price. Decimals are TEXT (``str(Decimal)``, exact), never REAL. Orders, positions and OCO groups
 have a column per field; the history entries (plain dicts, some nested) are one JSON ``body``
 each, Decimals tagged ``{"__dec__": "1.23"}``. History tables are keyed by ``seq``, the entry's
 position in its append-only list since the file was created.

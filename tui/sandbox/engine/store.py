@@ -201,12 +201,13 @@ class StateStore:
         if has_kv:
             return self._convert_v1(engine)
         version = self._db.execute("SELECT value FROM meta WHERE name = 'version'").fetchone()
-        if version is None:  # a new file: write the starting state
+        if version is not None and version[0] != str(schema.SCHEMA_VERSION):
+            raise self._corrupt(f"unknown version {version[0]}")
+        if self._db.execute("SELECT 1 FROM counters").fetchone() is None:
+            # a new file (every commit writes the id counters): write the starting state
             nonces: dict[str, int] = {}
             self.commit(engine, nonces, prices=True, extra=[self._version_sql()])
             return nonces
-        if int(version[0]) != schema.SCHEMA_VERSION:
-            raise self._corrupt(f"unknown version {version[0]}")
         try:
             return self._load(engine)
         except (sqlite3.DatabaseError, ValueError, TypeError, ArithmeticError) as exc:
