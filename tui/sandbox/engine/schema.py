@@ -188,10 +188,15 @@ def load_keyed(engine: Ledger, tables: dict[str, dict[str, Any]]) -> None:
 
 def walk_rows(engine: Ledger) -> tuple[list[tuple[str, ...]], dict[str, str]]:
     """The market (prices, highs, lows) and the random walk's state."""
-    prices = [
-        (name, str(price), str(engine.open_prices[name]), str(engine.highs[name]))
-        + (str(engine.lows[name]),)
-        for name, price in engine.prices.items()
+    prices: list[tuple[str, ...]] = [
+        (
+            name,
+            str(p),
+            str(engine.open_prices[name]),
+            str(engine.highs[name]),
+            str(engine.lows[name]),
+        )
+        for name, p in engine.prices.items()
     ]
     rng = engine.rng.getstate()
     walk = {
