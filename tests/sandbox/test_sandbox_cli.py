@@ -20,9 +20,15 @@ import pytest
 import requests
 
 from tui.drills.safety import clean_env
-from tui.launcher import LaunchOptions, Target, embedded_state_path, start_embedded_sandbox
+from tui.launcher import (
+    LaunchError,
+    LaunchOptions,
+    Target,
+    embedded_state_path,
+    start_embedded_sandbox,
+)
 from tui.sandbox.cli import build_parser, config_from_args, main
-from tui.sandbox.engine.persistence import StateStore, loads_state
+from tui.sandbox.engine.store import StateStore
 
 from .conftest import Client
 
@@ -174,12 +180,14 @@ def _stop(proc: subprocess.Popen[str]) -> None:
 
 
 def _saved(path: Path) -> dict[str, Any]:
-    """The state file's saved parts, decoded (Decimals exact)."""
+    """What the state file holds: the USDT balance and the open positions' markets."""
     db = sqlite3.connect(str(path))
     try:
-        return {key: loads_state(value) for key, value in db.execute("SELECT key, value FROM kv")}
+        [(usdt,)] = db.execute("SELECT amount FROM balances WHERE asset = 'USDT'")
+        markets = [m for (m,) in db.execute("SELECT market FROM positions ORDER BY id")]
     finally:
         db.close()
+    return {"USDT": Decimal(usdt), "positions": markets}
 
 
 async def _call(target: Target, path: str, data: dict[str, Any] | None = None) -> Any:
@@ -212,7 +220,7 @@ def test_standalone_fresh_leaves_the_desks_paper_account_alone(
     _stop(standalone)
 
     assert account.read_bytes() == before
-    assert [p["market"] for p in _saved(account)["engine.core"]["positions"]] == ["BTC_PERP"]
+    assert _saved(account)["positions"] == ["BTC_PERP"]
     desk = start_embedded_sandbox(LaunchOptions(static_prices=True))
     try:
         desk.wait_ready()
@@ -237,9 +245,9 @@ def test_fresh_with_state_resets_that_file_only(
     _stop(again)
 
     # --balance applies to a fresh state only: 555 shows that x was reset
-    assert _saved(x)["engine.core"]["balances"]["USDT"] == Decimal(555)
+    assert _saved(x)["USDT"] == Decimal(555)
     assert y.read_bytes() == y_before
-    assert _saved(y)["engine.core"]["balances"]["USDT"] == Decimal(777)
+    assert _saved(y)["USDT"] == Decimal(777)
     data = Path(env["XDG_DATA_HOME"]) / "collateral-tui"
     assert not (data / "sandbox.sqlite3").exists()
     assert not (data / "sandbox-standalone.sqlite3").exists()
@@ -271,3 +279,34 @@ def test_a_second_process_on_a_state_file_is_refused_naming_the_file_and_the_fir
 
     _stop(first)
     StateStore(state).close()  # the lock went with the process
+
+
+def test_the_desk_names_a_corrupt_state_file_and_fresh_recovers_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk's embedded sandbox on a corrupt paper account: one line naming the file and
+    ``--fresh`` (not sqlite's bare "file is not a database"); ``--fresh`` keeps a copy."""
+    env = clean_env(tmp_path)
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, env[name])
+    account = embedded_state_path()
+    account.parent.mkdir(parents=True, exist_ok=True)
+    garbage = b"not a database " * 300
+    account.write_bytes(garbage)
+    desk = start_embedded_sandbox(LaunchOptions(static_prices=True))
+    try:
+        with pytest.raises(LaunchError) as caught:
+            desk.wait_ready()
+    finally:
+        desk.stop()
+    message = str(caught.value)
+    assert str(account) in message and "--fresh" in message and "\n" not in message
+
+    desk = start_embedded_sandbox(LaunchOptions(static_prices=True, fresh=True))
+    try:
+        desk.wait_ready()
+        opened = asyncio.run(_call(desk.target, "/api/v4/collateral-account/positions/open"))
+    finally:
+        desk.stop()
+    assert opened == []
+    assert account.with_name(account.name + ".corrupt").read_bytes() == garbage

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from tui.sandbox import SandboxServer
 from tui.sandbox.engine import Engine, EngineOptions
-from tui.sandbox.engine.persistence import dumps_state, load_state, loads_state, to_state
+from tui.sandbox.engine.store import StateStore
 
 from .conftest import Client, fast_config
 
@@ -87,13 +87,19 @@ def test_engine_random_walk_is_seeded_and_static_prices_freeze():
         assert price == price.quantize(D("0.01"))  # always on the price step
 
 
-def test_engine_state_round_trip_keeps_the_walk_going():
+def test_engine_state_round_trip_keeps_the_walk_going(tmp_path):
     clock = lambda: D("1800000000")
     a = Engine(clock=clock, options=EngineOptions(seed=9))
+    store = StateStore(tmp_path / "walk.sqlite3")
+    store.restore(a)
     for _ in range(5):
         a.step_prices()
+    store.commit(a, {}, prices=True)
+    store.close()
     b = Engine(clock=clock, options=EngineOptions(seed=123))
-    load_state(b, loads_state(dumps_state(to_state(a))))
+    store = StateStore(tmp_path / "walk.sqlite3")
+    store.restore(b)
+    store.close()
     for _ in range(5):
         a.step_prices()
         b.step_prices()

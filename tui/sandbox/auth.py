@@ -55,9 +55,17 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
 class NonceBook:
     """Per-key nonce state: the last (highest) nonce and recently seen windowed nonces."""
 
-    def __init__(self, last: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        last: Mapping[str, int] | None = None,
+        window_seen: Mapping[str, Mapping[int, int]] | None = None,
+    ) -> None:
         self.last: dict[str, int] = dict(last or {})
-        self._window_seen: dict[str, dict[int, int]] = {}
+        # key -> {windowed nonce: server ms when seen}; saved with the marks (a restart must not
+        # make a captured windowed request valid again within its 5 s window)
+        self.window_seen: dict[str, dict[int, int]] = {
+            k: dict(v) for k, v in (window_seen or {}).items()
+        }
 
     def check(self, key: str, nonce: int, window: bool, now_ms: int) -> None:
         if window:
@@ -67,7 +75,7 @@ class NonceBook:
                 )
             if nonce > now_ms + NONCE_WINDOW_MS:
                 raise errors.bad_nonce()
-            seen = self._window_seen.setdefault(key, {})
+            seen = self.window_seen.setdefault(key, {})
             for old in [n for n, at in seen.items() if at < now_ms - 2 * NONCE_WINDOW_MS]:
                 del seen[old]
             if nonce in seen:

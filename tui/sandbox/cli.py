@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
-from .engine.persistence import StateLocked
+from .engine.store import StateCorrupt, StateLocked
 from .server import SandboxServer
 
 
@@ -130,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(cfg))
     except KeyboardInterrupt:
         pass
-    except StateLocked as exc:
+    except (StateLocked, StateCorrupt) as exc:
         print(f"collateral-tui sandbox: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

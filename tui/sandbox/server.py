@@ -1,7 +1,7 @@
 """The sandbox server: aiohttp on one loopback port, REST under /api/v4, WebSocket at /ws.
 
 A thin layer: authentication (``auth``), handlers (``rest``), the WS protocol (``ws``) and
-background loops (price ticks, funding/interest timers, position pushes, persistence) around
+background loops (price ticks, funding/interest timers, position pushes) around
 the synchronous ``Engine``. Any unexpected exception becomes HTTP 500
 ``{"error":["Internal server error."]}``; no traceback ever reaches a client.
 """
@@ -26,7 +26,7 @@ from . import errors, loopstats
 from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
 from .config import SandboxConfig
 from .engine import Engine, EngineOptions
-from .engine.persistence import StateStore
+from .engine.store import StateStore
 from .faults import FaultError, Faults, parse_control
 from .recorder import AUTH_KEY, Recorder, WsRecord
 from .rest_params import Context, Params
@@ -39,7 +39,6 @@ log = logging.getLogger("tui.sandbox")
 
 NAME = "collateral-tui sandbox"
 TOKEN_TTL = Decimal(900)  # seconds a websocket_token stays valid for ``authorize``
-SAVE_PERIOD = 0.5  # seconds between state saves while something changed
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -93,7 +92,14 @@ class SandboxServer:
                 interest_interval=cfg.interest_interval,
             ),
         )
-        self.nonces = NonceBook(self.store.restore(self.engine) if self.store else {})
+        self.nonces = NonceBook()
+        if self.store is not None:
+            try:
+                marks = self.store.restore(self.engine)
+            except BaseException:
+                self.store.close()
+                raise
+            self.nonces = NonceBook(marks, self.store.saved_window())
         self.keys = {cfg.api_key: cfg.api_secret}
         self._tokens: dict[str, Decimal] = {}
         self.context = Context(engine=self.engine, new_ws_token=self._new_token)
@@ -102,7 +108,6 @@ class SandboxServer:
         self._tasks: list[asyncio.Task[None]] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
-        self._dirty_nonces = False
         self.recorder = Recorder()  # what the server received (tests assert on it)
         self.faults = Faults(self)  # fault hooks: ``await sb.faults.inject(kind, ...)``
         self._ws_records: dict[web.WebSocketResponse, WsRecord] = {}
@@ -142,7 +147,7 @@ class SandboxServer:
         self._runner = runner
         address = runner.addresses[0]
         self._port = int(address[1])
-        loops = [self._price_loop(), self._timer_loop(), self._push_loop(), self._save_loop()]
+        loops = [self._price_loop(), self._timer_loop(), self._push_loop()]
         self._tasks = [asyncio.create_task(c) for c in loops]
         log.info("sandbox listening on %s", self.rest_url)
 
@@ -159,9 +164,11 @@ class SandboxServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        self._save(force=True)
         if self.store is not None:
-            self.store.close()
+            try:
+                self.commit(prices=True)
+            finally:
+                self.store.close()
             self.store = None
 
     async def __aenter__(self) -> Self:
@@ -196,16 +203,16 @@ class SandboxServer:
 
     async def set_price(self, market: str, price: Decimal) -> None:
         self.engine.set_price(market, Decimal(price))
+        self.commit(prices=True)  # a price set by hand is saved with what it filled
         await self._after_change(prices=[market])
 
     # -- persistence ----------------------------------------------------------------------------
-    def _save(self, force: bool = False) -> None:
-        """Save what changed (``StateStore.save`` decides what that is)."""
-        if self.store is None:
-            return
-        nonces = self.nonces.last
-        if self.store.save(self.engine, nonces, nonces_changed=self._dirty_nonces, force=force):
-            self._dirty_nonces = False
+    def commit(self, prices: bool = False) -> None:
+        """Make what changed durable (one SQLite transaction, the changed rows only). Called
+        after every change and before its answer or push: acknowledged means durable."""
+        if self.store is not None:
+            nonces = self.nonces
+            self.store.commit(self.engine, nonces.last, window=nonces.window_seen, prices=prices)
 
     # -- tokens ---------------------------------------------------------------------------------
     def _new_token(self) -> str:
@@ -232,7 +239,6 @@ class SandboxServer:
             nonces=self.nonces,
             now_ms=now_ms,
         )
-        self._dirty_nonces = True
         request[AUTH_KEY] = (key, parse_nonce(data["nonce"]))
         handler = PRIVATE[request.path]
         try:
@@ -410,6 +416,7 @@ class SandboxServer:
                 await self._send(ws, message)
 
     async def _after_change(self, prices: list[str] | None = None) -> None:
+        self.commit()
         events = self.engine.drain_events()
         if events:
             await self._broadcast(
@@ -461,9 +468,3 @@ class SandboxServer:
             await self._broadcast(lambda session: self.protocol.balance_update(session))
 
         await self._guarded(self.config.push_interval, step)
-
-    async def _save_loop(self) -> None:
-        async def step() -> None:
-            self._save()
-
-        await self._guarded(SAVE_PERIOD, step)

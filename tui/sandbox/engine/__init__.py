@@ -1,7 +1,7 @@
 """The sandbox exchange engine: synchronous, deterministic (injectable clock, seeded RNG).
 
 The HTTP/WebSocket server (``tui.sandbox.server``) is a thin layer over this package. The engine
-does no I/O; the server saves it with ``persistence.StateStore`` and broadcasts
+does no I/O; the server commits it with ``store.StateStore`` and broadcasts
 :meth:`Engine.drain_events`. Its parts, one model each (every module documents its own rules):
 
 - ``records``: the mutable records (orders, positions, OCO groups) and shared constants;
@@ -12,7 +12,8 @@ does no I/O; the server saves it with ``persistence.StateStore`` and broadcasts
 - ``liquidation``: margin calls, partial and full liquidation;
 - ``funding``: futures funding rounds and borrow interest;
 - ``killswitch``: per-market kill-switch (dead-man) timers;
-- ``persistence``: the state as JSON in SQLite (the one place that touches disk).
+- ``schema``, ``store``: the state as SQLite rows, one transaction per command (the one place
+  that touches disk).
 
 Not modelled: partial fills and order-book depth (liquidity is unlimited), mark price, ADL, OTO
 (``stopLoss``/``takeProfit`` on an order are refused with code 30), leverage code 17 and the

@@ -318,7 +318,6 @@ class Book(Ledger):
                 return
         self.orders[order.id] = order
         self._emit("order", 1, order.copy())
-        self.dirty = True
         if order.is_stop:
             self.evaluate(order.market)
 
@@ -454,11 +453,11 @@ class Book(Ledger):
         order.mtime = now
         order.ftime = now
         self.orders.pop(order.id, None)
+        self.touched_orders.add(order.id)
         self.finished.append(order)
         cap(self.finished)
         if event:
             self._emit("order", 3, order.copy())
-        self.dirty = True
 
     def active_orders(
         self,

@@ -81,7 +81,6 @@ class Funding(Ledger):
                 )
         cap(self.funding_rounds)
         cap(self.funding_payments)
-        self.dirty = True
 
     def _accrue_interest(self, interval: Decimal) -> None:
         for pos in self.positions.values():
@@ -89,7 +88,7 @@ class Funding(Ledger):
             if borrowed > 0:
                 accrual = borrowed * MARGIN_DAILY_INTEREST * interval / D(86400)
                 pos.unrealized_funding = (pos.unrealized_funding + accrual).quantize(FUNDING_Q)
-                self.dirty = True
+                self.touched_positions.add(pos.id)
 
     def funding_interval_minutes(self) -> int:
         return max(1, int(D(str(self.options.funding_interval)) / 60))

@@ -8,8 +8,8 @@
 - ``expire_kill_switches()`` (run by the server's timer loop) cancels, for every timer whose
   deadline passed, the market's open orders of those types, then forgets the timer (WhiteBIT
   fires a timer once; a new sync arms it again).
-- Timers are not saved with the state: a restarted sandbox has none (the standalone sandbox's
-  process is the exchange; nobody renews a timer across its restart anyway).
+- Timers are saved with the state like any acknowledged operation: after a restart a timer
+  whose deadline passed meanwhile fires on the first timer step.
 """
 
 from __future__ import annotations

@@ -104,7 +104,10 @@ class Ledger:
         self.tick_count = 0
         self.events: list[tuple[Any, ...]] = []
         self._executing: dict[int, SimOrder] = {}  # orders being filled right now
-        self.dirty = True  # core state changed since the last save
+        # Ids of open orders and positions changed (or removed) since the store's last commit:
+        # the store writes those rows only, so a commit costs what the command changed.
+        self.touched_orders: set[int] = set()
+        self.touched_positions: set[int] = set()
         self.prices_dirty = True  # the market moved since the last save
 
     # -- basics -------------------------------------------------------------------------------
@@ -141,7 +144,10 @@ class Ledger:
 
     def _emit(self, *event: Any) -> None:
         self.events.append(event)
-        self.dirty = True
+        if event[0] == "order":
+            self.touched_orders.add(event[2].id)
+        elif event[0] == "margin_event":
+            self.touched_positions.add(event[2].id)
 
     def drain_events(self) -> list[tuple[Any, ...]]:
         events, self.events = self.events, []
@@ -268,7 +274,6 @@ class Ledger:
                 113, "leverage", "Leverage cannot be changed if there exists positions or orders"
             )
         self.leverage = leverage
-        self.dirty = True
         return leverage
 
     def set_hedge_mode(self, enabled: bool) -> bool:
@@ -282,7 +287,6 @@ class Ledger:
                     "Position side cannot be changed if there exists futures positions or orders",
                 )
         self.hedge_mode = enabled
-        self.dirty = True
         return enabled
 
     # -- positions lookup ---------------------------------------------------------------------
@@ -300,6 +304,7 @@ class Ledger:
 
     def _settle_funding(self, pos: SimPosition) -> Decimal:
         owed = pos.unrealized_funding
+        self.touched_positions.add(pos.id)
         if owed:
             self.balance = self.balance - owed
             pos.funding += owed
@@ -342,4 +347,4 @@ class Ledger:
             }
         )
         cap(self.position_events)
-        self.dirty = True
+        self.touched_positions.add(pos.id)

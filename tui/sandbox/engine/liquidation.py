@@ -61,7 +61,7 @@ class Liquidation(Positions):
             elif pos.liq_stage is not None or pos.partially_liquidated:
                 pos.liq_stage = None
                 pos.partially_liquidated = False
-                self.dirty = True
+                self.touched_positions.add(pos.id)
 
     def _liquidation_order(self, pos: SimPosition, qty: Decimal, price: Decimal) -> SimOrder:
         spec = self.catalog[pos.market]

@@ -42,6 +42,7 @@ class Positions(Triggers):
         # Out of the book before the position changes, so that closing the position cannot
         # auto-cancel the very order that closes it.
         self.orders.pop(order.id, None)
+        self.touched_orders.add(order.id)
         self._executing[order.id] = order
         now = self.now()
         order.left = ZERO
@@ -128,6 +129,7 @@ class Positions(Triggers):
                 modify_time=now,
             )
             self.positions[pos.id] = pos
+            self.touched_positions.add(pos.id)
         else:
             funding_fee = self._settle_funding(pos)
             total = pos.size + qty
@@ -160,6 +162,7 @@ class Positions(Triggers):
 
     def _close_position(self, pos: SimPosition, cancel_status: str) -> None:
         self.positions.pop(pos.id, None)
+        self.touched_positions.add(pos.id)
         # Orders that can only reduce this position are pointless now (WhiteBIT:
         # AUTO_CANCELED_REDUCE_ONLY, or AUTO_CANCELED_LIQUIDATION after a liquidation).
         for order in sorted(self.orders.values(), key=lambda o: o.id):

@@ -137,6 +137,7 @@ class Triggers(Book):
             if order.status == OPEN and other.reserved > 0:
                 order.reserved = other.reserved
                 other.reserved = ZERO
+                self.touched_orders.update((order.id, other.id))
             self._cancel(other, CANCELED)
         if order.status != OPEN:
             self.oco.pop(group.id, None)
