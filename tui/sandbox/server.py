@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import json
 import logging
 import secrets
 import time
@@ -22,7 +21,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 import tui
 
-from . import errors
+from . import errors, numbers
 from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
 from .config import SandboxConfig
 from .engine import Engine, EngineOptions
@@ -321,7 +320,9 @@ class SandboxServer:
                     record.last_message = clock()
                 if msg.type == WSMsgType.TEXT:
                     try:
-                        message = json.loads(msg.data, parse_float=Decimal)
+                        message = numbers.loads(msg.data)
+                    except numbers.TooDeep:
+                        message = {"id": None}  # valid JSON: answered "invalid argument" below
                     except ValueError:
                         message = None
                     if not isinstance(message, dict):
@@ -331,8 +332,9 @@ class SandboxServer:
                         break
                     method = message.get("method")
                     record.received[method if isinstance(method, str) else "?"] += 1
-                    if method == "authorize" and message.get("params"):
-                        record.tokens.append(str(message["params"][0]))
+                    params = message.get("params")
+                    if method == "authorize" and isinstance(params, list) and params:
+                        record.tokens.append(str(params[0])[:200])
                     try:
                         reply = self.protocol.handle(session, message)
                     except Exception:
