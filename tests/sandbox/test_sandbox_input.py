@@ -9,7 +9,6 @@ import base64
 import time
 from typing import Any
 
-import aiohttp
 import pytest
 
 from tui.sandbox import SandboxServer
@@ -317,17 +316,3 @@ async def test_malformed_http_answers_json_and_never_echoes(sandbox, request_byt
     assert isinstance(data, dict) and isinstance(data["code"], int) and data["message"]
     client = Client(http, sandbox.rest_url)
     await assert_alive(client)
-
-
-async def test_the_loop_is_not_blocked_by_a_concurrent_hostile_request(client, sandbox):
-    """While a hostile number is refused, a concurrent public call is answered promptly."""
-    hostile = asyncio.create_task(
-        post_raw_json(client, "/api/v4/collateral-account/leverage", '"leverage":1e1000000')
-    )
-    started = time.monotonic()
-    async with aiohttp.ClientSession() as other:
-        async with other.get(sandbox.rest_url + "/api/v4/public/ping") as r:
-            assert r.status == 200
-    assert time.monotonic() - started < QUICK
-    reply = await hostile
-    assert reply.status == 422, reply

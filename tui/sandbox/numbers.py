@@ -115,9 +115,9 @@ def bounded_int(value: Any) -> int | None:
     if isinstance(value, int):
         result = value
     elif isinstance(value, Decimal):
-        if value.is_finite() and (not value or value.adjusted() < INT_DIGITS):
-            if value == value.to_integral_value():
-                result = int(value)
+        small = value.is_finite() and (not value or value.adjusted() < INT_DIGITS)
+        if small and value == value.to_integral_value():  # size first: int() is then cheap
+            result = int(value)
     elif isinstance(value, str):
         text = value.strip()
         if INT_TEXT_RE.fullmatch(text):

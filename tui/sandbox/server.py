@@ -21,7 +21,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 import tui
 
-from . import errors, numbers
+from . import errors, http_errors, numbers
 from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
 from .config import SandboxConfig
 from .engine import Engine, EngineOptions
@@ -65,9 +65,7 @@ async def _error_middleware(request: web.Request, handler: Any) -> web.StreamRes
     except PublicError as exc:
         return json_response(exc.body, exc.status)
     except web.HTTPException as exc:
-        if exc.status == 404:
-            return web.Response(status=404)  # WhiteBIT: unknown route -> empty 404
-        return web.Response(status=exc.status)
+        return http_errors.from_http_exception(exc)  # JSON error shape; 404 stays empty
     except asyncio.CancelledError:
         raise
     except Exception:
@@ -110,7 +108,8 @@ class SandboxServer:
     # -- lifecycle ------------------------------------------------------------------------------
     def _build_app(self) -> web.Application:
         app = web.Application(
-            middlewares=[self.faults.middleware, _error_middleware], client_max_size=1024 * 1024
+            middlewares=[http_errors.middleware, self.faults.middleware, _error_middleware],
+            client_max_size=1024 * 1024,
         )
         for path in PRIVATE:
             app.router.add_post(path, self._private)
@@ -128,6 +127,7 @@ class SandboxServer:
             self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
         )
         await runner.setup()
+        http_errors.install(runner)  # parser errors (oversize headers...) answer JSON, no echo
         site = web.TCPSite(runner, self.config.host, self.config.port)
         try:
             await site.start()
