@@ -163,6 +163,22 @@ async def test_out_of_range_modify_values_are_422(client):
         assert reply.json["code"] == code and field in reply.json["errors"], reply
 
 
+async def test_largest_accepted_amount_times_price_is_a_documented_refusal(client):
+    """Found by the fuzz test: 9997197351 x 9997304917 overflowed the margin quantize (500)."""
+    for amount, price in (("999999999", "999999999"), ("999999999.999999", "0.000001")):
+        reply = await client.post(
+            "/api/v4/order/collateral/limit",
+            {"market": "BTC_PERP", "side": "buy", "amount": amount, "price": price},
+        )
+        assert reply.status in (400, 422) and isinstance(reply.json["code"], int), reply
+    for amount in ("9997197351", "1000000000"):
+        reply = await client.post(
+            "/api/v4/order/collateral/limit",
+            {"market": "BTC_PERP", "side": "buy", "amount": amount, "price": "9997304917"},
+        )
+        assert reply.status == 422 and reply.json["code"] == 32, reply
+
+
 async def test_normal_amounts_still_work(client):
     placed = await client.ok(
         "/api/v4/order/collateral/limit",

@@ -27,9 +27,10 @@ MAX_DEPTH = 16  # arrays/objects inside one another
 INT_MAX = 2**63 - 1
 INT_DIGITS = 19
 
-#: Amounts and prices: below 10**15 in magnitude, at most 18 decimal places. The engine computes
-#: notionals, fees and margins in a 28-digit context; these bounds keep every product exact.
-DECIMAL_MAX_ADJUSTED = 14
+#: Amounts and prices: below 10**9 in magnitude, at most 18 decimal places. The engine computes
+#: notionals, fees and margins in the default 28-digit context and quantizes money to 1e-8:
+#: amount x price below 10**18 keeps that quantize within 28 digits (no InvalidOperation).
+DECIMAL_MAX_ADJUSTED = 8
 DECIMAL_MAX_PLACES = 18
 
 INT_TEXT_RE = re.compile(r"-?[0-9]{1,19}", re.ASCII)

@@ -80,10 +80,10 @@ class WsProtocol:
         method = message.get("method")
         params = message.get("params", [])
         try:
-            if request_id is not None and not isinstance(request_id, int | str):
+            if isinstance(request_id, bool) or not isinstance(request_id, int | str | None):
                 request_id = None  # echo only what the client could have meant as an id
                 raise WsError(1)
-            if isinstance(request_id, bool) or not isinstance(method, str):
+            if not isinstance(method, str):
                 raise WsError(1)
             entry = METHODS.get(method)
             if entry is None:
