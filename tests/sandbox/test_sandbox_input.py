@@ -195,6 +195,9 @@ async def test_non_ascii_digits_are_refused(client):
     fields = '"market":"BTC_PERP","side":"buy","amount":"0.01","price":"٦٠٠٠٠"'
     reply = await post_raw_json(client, "/api/v4/order/collateral/limit", fields)
     assert reply.status == 422 and reply.json["code"] == 33, reply
+    fields = '"market":"BTC_PERP","side":"buy","amount":"\\u00a00.01"'  # no-break space
+    reply = await post_raw_json(client, "/api/v4/order/collateral/market", fields)
+    assert reply.status == 422 and reply.json["code"] == 32, reply
     reply = await post_raw_json(client, "/api/v4/orders", '"limit":"٣"')
     assert reply.status == 422 and "limit" in reply.json["errors"], reply
     for query in ("limit=٣", "limit=３", "limit=1e3"):
@@ -332,3 +335,15 @@ async def test_malformed_http_answers_json_and_never_echoes(sandbox, request_byt
     assert isinstance(data, dict) and isinstance(data["code"], int) and data["message"]
     client = Client(http, sandbox.rest_url)
     await assert_alive(client)
+
+
+async def test_unreadable_body_is_a_json_400_not_a_500(sandbox):
+    """A gzip Content-Encoding over bytes that are not gzip: aiohttp raises while reading."""
+    request = (
+        b"POST /api/v4/orders HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
+        b"Content-Length: 10\r\nX-TXC-PAYLOAD: e30=\r\n\r\n" + MARKER.encode()
+    )
+    status, head, body = await raw_http(sandbox, request)
+    assert status == 400, (head, body)
+    assert MARKER.encode() not in body
+    assert loads(body.decode())["code"] == 0

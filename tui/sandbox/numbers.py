@@ -33,6 +33,7 @@ INT_DIGITS = 19
 DECIMAL_MAX_ADJUSTED = 8
 DECIMAL_MAX_PLACES = 18
 
+ASCII_SPACE = " \t\r\n"
 INT_TEXT_RE = re.compile(r"-?[0-9]{1,19}", re.ASCII)
 DECIMAL_TEXT_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
@@ -120,7 +121,7 @@ def bounded_int(value: Any) -> int | None:
         if small and value == value.to_integral_value():  # size first: int() is then cheap
             result = int(value)
     elif isinstance(value, str):
-        text = value.strip()
+        text = value.strip(ASCII_SPACE)
         if INT_TEXT_RE.fullmatch(text):
             result = int(text)
     if result is None or abs(result) > INT_MAX:
@@ -140,7 +141,7 @@ def bounded_decimal(value: Any) -> Decimal | None:
     elif isinstance(value, Decimal):
         result = value
     elif isinstance(value, str):
-        text = value.strip()
+        text = value.strip(ASCII_SPACE)
         if len(text) <= MAX_LITERAL and DECIMAL_TEXT_RE.fullmatch(text):
             try:
                 result = Decimal(text)

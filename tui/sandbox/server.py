@@ -66,6 +66,8 @@ async def _error_middleware(request: web.Request, handler: Any) -> web.StreamRes
         return json_response(exc.body, exc.status)
     except web.HTTPException as exc:
         return http_errors.from_http_exception(exc)  # JSON error shape; 404 stays empty
+    except web.RequestPayloadError:  # a body aiohttp could not read (bad chunks, bad gzip)
+        return http_errors.error_response(400)
     except asyncio.CancelledError:
         raise
     except Exception:
