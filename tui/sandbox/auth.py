@@ -19,13 +19,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 
-from . import errors
+from . import errors, numbers
 
 NONCE_WINDOW_MS = 5000
 _NONCE_RE = re.compile(r"^[0-9]{1,30}$")
@@ -35,17 +33,12 @@ def sign(secret: str, payload_b64: str) -> str:
     return hmac.new(secret.encode(), payload_b64.encode(), hashlib.sha512).hexdigest()
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"invalid JSON constant {name}")
-
-
 def parse_json_object(body: bytes) -> dict[str, Any]:
-    """Parse a request body with Decimal floats; anything but a JSON object is invalid."""
+    """Parse a request body (bounded numbers and depth, ``numbers.loads``); anything but a JSON
+    object is invalid."""
     try:
-        data = json.loads(
-            body.decode("utf-8"), parse_float=Decimal, parse_constant=_reject_constant
-        )
-    except (UnicodeDecodeError, ValueError):
+        data = numbers.loads(body)
+    except ValueError:  # UnicodeDecodeError and numbers.TooDeep included
         raise errors.invalid_payload() from None
     if not isinstance(data, dict):
         raise errors.invalid_payload()

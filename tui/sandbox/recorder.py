@@ -157,7 +157,7 @@ def _payload_data(payload: str) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(base64.b64decode(payload.encode("ascii"), validate=True))
-    except (binascii.Error, UnicodeError, ValueError):
+    except (binascii.Error, UnicodeError, ValueError, RecursionError):  # 5,000 "[": recursion
         return None
     return data if isinstance(data, dict) else None
 

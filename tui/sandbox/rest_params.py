@@ -7,18 +7,15 @@ documented failure and the server turns the error into WhiteBIT's answer.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from . import errors
+from . import errors, numbers
 from .engine import Engine
 
 D = Decimal
-_DECIMAL_RE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
-INT_RE = re.compile(r"^-?\d{1,20}$")
 
 
 @dataclass
@@ -54,24 +51,16 @@ class Params:
         return value
 
     def decimal(self, name: str, *, required: bool = False, code: int = 30) -> Decimal | None:
+        """A finite amount/price within ``numbers``' bounds (JSON number or ASCII text)."""
         value = self.data.get(name)
         if value is None or value == "":
             if required:
                 raise errors.required(name)
             return None
-        if isinstance(value, bool):
+        result = numbers.bounded_decimal(value)
+        if result is None:
             raise errors.validation(code, name, f"{_label(name)} must be a number.")
-        if isinstance(value, int):
-            return D(value)
-        if isinstance(value, Decimal):
-            if value.is_finite():
-                return value
-        elif isinstance(value, str) and _DECIMAL_RE.match(value.strip()):
-            try:
-                return D(value.strip())
-            except InvalidOperation:
-                pass
-        raise errors.validation(code, name, f"{_label(name)} must be a number.")
+        return result
 
     def int(
         self,
@@ -87,15 +76,7 @@ class Params:
             if required:
                 raise errors.required(name)
             return default
-        result: int | None = None
-        if isinstance(value, bool):
-            result = None
-        elif isinstance(value, int):
-            result = value
-        elif isinstance(value, Decimal) and value == value.to_integral_value():
-            result = int(value)
-        elif isinstance(value, str) and INT_RE.match(value.strip()):
-            result = int(value.strip())
+        result = numbers.bounded_int(value)
         if result is None:
             raise errors.validation(30, name, f"{_label(name)} must be an integer.")
         if minimum is not None and result < minimum:

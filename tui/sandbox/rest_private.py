@@ -9,7 +9,7 @@ from typing import Any
 
 from tui.domain import risk
 
-from . import errors, wire
+from . import errors, numbers, wire
 from .engine import Engine
 from .rest_history import TRADE_HISTORY
 from .rest_killswitch import KILL_SWITCH
@@ -374,7 +374,9 @@ def modify(ctx: Context, p: Params) -> Any:
         if ref is None or ref <= 0:
             raise errors.validation(30, "total", "Total needs a price.")
         step = ctx.engine.catalog[market].market.amount_step
-        amount = risk.round_to_step(total / ref, step)
+        amount = numbers.bounded_decimal(risk.round_to_step(total / ref, step))
+        if amount is None:
+            raise errors.validation(30, "total", "Total is out of range for that price.")
     order = ctx.engine.modify_order(
         market, order_id, client_order_id, amount=amount, price=price, activation_price=activation
     )

@@ -12,7 +12,8 @@ from tui.domain import risk
 
 from . import wire
 from .catalog import FUTURES_BRACKETS
-from .rest_params import INT_RE, Context
+from .numbers import INT_TEXT_RE
+from .rest_params import Context
 
 D = Decimal
 
@@ -183,7 +184,7 @@ def _query_int(q: dict[str, str], name: str, default: int, lo: int, hi: int, cla
     raw = q.get(name)
     if raw is None or raw == "":
         return default
-    if not INT_RE.match(raw):
+    if not INT_TEXT_RE.fullmatch(raw):  # ASCII digits, at most 19: int() below is cheap
         raise PublicError(422, {name: [f"The {name} must be an integer."]})
     value = int(raw)
     if clamp:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ipaddress
-import json
 import logging
 import secrets
 import time
@@ -22,7 +21,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 import tui
 
-from . import errors, loopstats
+from . import errors, http_errors, loopstats, numbers
 from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
 from .config import SandboxConfig
 from .engine import Engine, EngineOptions
@@ -65,9 +64,9 @@ async def _error_middleware(request: web.Request, handler: Any) -> web.StreamRes
     except PublicError as exc:
         return json_response(exc.body, exc.status)
     except web.HTTPException as exc:
-        if exc.status == 404:
-            return web.Response(status=404)  # WhiteBIT: unknown route -> empty 404
-        return web.Response(status=exc.status)
+        return http_errors.from_http_exception(exc)  # JSON error shape; 404 stays empty
+    except web.RequestPayloadError:  # a body aiohttp could not read (bad chunks, bad gzip)
+        return http_errors.error_response(400)
     except asyncio.CancelledError:
         raise
     except Exception:
@@ -116,7 +115,8 @@ class SandboxServer:
     # -- lifecycle ------------------------------------------------------------------------------
     def _build_app(self) -> web.Application:
         app = web.Application(
-            middlewares=[self.faults.middleware, _error_middleware], client_max_size=1024 * 1024
+            middlewares=[http_errors.middleware, self.faults.middleware, _error_middleware],
+            client_max_size=1024 * 1024,
         )
         for path in PRIVATE:
             app.router.add_post(path, self._private)
@@ -135,6 +135,7 @@ class SandboxServer:
             self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
         )
         await runner.setup()
+        http_errors.install(runner)  # parser errors (oversize headers...) answer JSON, no echo
         site = web.TCPSite(runner, self.config.host, self.config.port)
         try:
             await site.start()
@@ -328,7 +329,9 @@ class SandboxServer:
                     record.last_message = clock()
                 if msg.type == WSMsgType.TEXT:
                     try:
-                        message = json.loads(msg.data, parse_float=Decimal)
+                        message = numbers.loads(msg.data)
+                    except numbers.TooDeep:
+                        message = {"id": None}  # valid JSON: answered "invalid argument" below
                     except ValueError:
                         message = None
                     if not isinstance(message, dict):
@@ -338,8 +341,9 @@ class SandboxServer:
                         break
                     method = message.get("method")
                     record.received[method if isinstance(method, str) else "?"] += 1
-                    if method == "authorize" and message.get("params"):
-                        record.tokens.append(str(message["params"][0]))
+                    params = message.get("params")
+                    if method == "authorize" and isinstance(params, list) and params:
+                        record.tokens.append(str(params[0])[:200])
                     try:
                         reply = self.protocol.handle(session, message)
                     except Exception:

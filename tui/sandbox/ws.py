@@ -80,6 +80,9 @@ class WsProtocol:
         method = message.get("method")
         params = message.get("params", [])
         try:
+            if isinstance(request_id, bool) or not isinstance(request_id, int | str | None):
+                request_id = None  # echo only what the client could have meant as an id
+                raise WsError(1)
             if not isinstance(method, str):
                 raise WsError(1)
             entry = METHODS.get(method)
