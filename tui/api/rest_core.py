@@ -1,4 +1,4 @@
-"""The REST client's call machinery: signing under the nonce lock, one HTTP exchange through
+"""The REST client's call machinery: nonces and signing, one HTTP exchange through
 :mod:`tui.api.transport`, decoding, typed errors, retries. The endpoint methods live in
 :mod:`tui.api.rest_account` and :mod:`tui.api.rest_orders`; :class:`tui.api.rest.WhiteBitRest`
 joins them.
@@ -39,6 +39,12 @@ T = TypeVar("T")
 #: After a nonce rejection the nonce source jumps this far ahead of max(clock, last) before the
 #: next attempt; one entry per attempt, so recovery is bounded (1 s, 1 min, 1 h).
 NONCE_JUMPS_MS: tuple[int, ...] = (1_000, 60_000, 3_600_000)
+
+#: A signed request goes out with ``nonceWindow`` (concurrently) while the nonce counter is at
+#: most this far ahead of the clock: well inside the exchange's +-5 s, leaving room for clock
+#: skew and transit. Further ahead (after a restart above the clock, or a nonce jump) it is
+#: sent without ``nonceWindow``, one at a time.
+WINDOW_AHEAD_MS = 2_000
 
 
 def _now_ms() -> int:
@@ -104,6 +110,7 @@ class RestCore:
         backoff_cap: float = 30.0,
         reconcile_delay: float = 1.0,
         nonce_source: NonceSource | None = None,
+        nonce_window: bool = True,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
@@ -112,7 +119,10 @@ class RestCore:
         self._backoff_base = float(backoff_base)  # float-ok: seconds, not money
         self._backoff_cap = float(backoff_cap)  # float-ok: seconds, not money
         self._reconcile_delay = max(0.0, float(reconcile_delay))  # float-ok: seconds, not money
-        self._lock = asyncio.Lock()
+        self._nonce_window = nonce_window
+        # Held across a whole exchange, but only by requests sent without ``nonceWindow``
+        # (see _exchange): those must reach the exchange in nonce order.
+        self._strict_lock = asyncio.Lock()
         # ``timeout`` bounds one whole exchange; connecting (and waiting for a pooled
         # connection) has its own bound, 10 s at most by default.
         total = float(timeout)  # float-ok: seconds, not money
@@ -174,24 +184,12 @@ class RestCore:
         if signed is not None:
             if self._credentials is None:
                 raise AuthError("No API credentials configured", path=path)
-            # Nonce, signature and exchange under one lock: a nonce is taken only once the
-            # previous signed request was answered, so nonces reach the exchange in order.
-            async with self._lock:
-                req = sign_request(path, signed, self._credentials, self._nonces.next())
-                try:
-                    response = await self._http.send("POST", url, req.headers, req.body)
-                except TransportError as exc:
-                    log.debug("%s %s -> %s", method, path, type(exc).__name__)
-                    raise
+            response = await self._send_signed(method, path, url, signed, self._credentials)
             self._top_up_nonces()
         else:
             if query:
                 url += "?" + urlencode({k: _query_value(v) for k, v in query.items()})
-            try:
-                response = await self._http.send(method, url)
-            except TransportError as exc:
-                log.debug("%s %s -> %s", method, path, type(exc).__name__)
-                raise
+            response = await self._send(method, path, url)
         log.debug(
             "%s %s -> %s in %.0f ms",
             method,
@@ -200,6 +198,55 @@ class RestCore:
             (time.monotonic() - started) * 1000,
         )
         return decode(response, path)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Response:
+        try:
+            return await self._http.send(method, url, headers, body)
+        except TransportError as exc:
+            log.debug("%s %s -> %s", method, path, type(exc).__name__)
+            raise
+
+    async def _send_signed(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        params: Mapping[str, Any],
+        credentials: Credentials,
+    ) -> Response:
+        """Take a nonce, sign and send. No lock is held across the exchange, so a slow answer
+        (a balance read) never holds up another call (an order).
+
+        Nonces: WhiteBIT refuses (429) a nonce that is not greater than the last one it saw for
+        the key. Concurrent requests travel over separate pooled connections (and, at the real
+        exchange, through load-balanced gateways), so arrival order is not send order, and a
+        counter increasing in send order is not enough. The spec's answer for concurrent
+        senders ("Nonce rules") is ``nonceWindow: true``: each nonce is then only required to be
+        a Unix-ms timestamp within +-5 s of the exchange's clock and unique for the key, in any
+        arrival order. The counter gives exactly that: ``max(now_ms, last + 1)``, taken here
+        with no await before the send, unique per process and following the clock.
+
+        While the counter runs more than ``WINDOW_AHEAD_MS`` ahead of the clock (a restart
+        continues above the persisted mark; a nonce rejection jumps ahead) its nonces would fall
+        outside the window, so requests go without ``nonceWindow``, under ``_strict_lock``
+        held until answered: one at a time, so they reach the exchange in nonce order, as
+        before. A windowed request taken meanwhile has a greater nonce; if it arrives first,
+        the strict one is refused with 429 before anything ran, and the retry in ``_call``
+        repeats it with a newer nonce (safe for any call, orders included)."""
+        nonces = self._nonces
+        if self._nonce_window and nonces.ahead_ms() < WINDOW_AHEAD_MS:
+            req = sign_request(path, params, credentials, nonces.next(), window=True)
+            return await self._send(method, path, url, req.headers, req.body)
+        async with self._strict_lock:
+            req = sign_request(path, params, credentials, nonces.next())
+            return await self._send(method, path, url, req.headers, req.body)
 
     # ------------------------------------------------------------------ retries
 

@@ -91,10 +91,19 @@ def _reject_floats(value: Any) -> None:
 
 
 def sign_request(
-    path: str, params: Mapping[str, Any], credentials: Credentials, nonce: int
+    path: str,
+    params: Mapping[str, Any],
+    credentials: Credentials,
+    nonce: int,
+    *,
+    window: bool = False,
 ) -> SignedRequest:
-    """Build the body and the X-TXC-* headers for one private call."""
+    """Build the body and the X-TXC-* headers for one private call. ``window``: send
+    ``"nonceWindow": true`` (the nonce is then a Unix-ms timestamp, unique within +-5 s of the
+    exchange's clock, and need not exceed the previous one)."""
     data = {**params, "request": path, "nonce": int(nonce)}
+    if window:
+        data["nonceWindow"] = True
     body = encode_body(data)
     payload = base64.b64encode(body).decode("ascii")
     signature = hmac.new(
@@ -196,6 +205,11 @@ class NonceSource:
                 self._reserved = value + RESERVE_MS
                 self._store(self._reserved)
             return value
+
+    def ahead_ms(self) -> int:
+        """How far the last nonce is ahead of the clock (0 or less: the nonces follow it)."""
+        with self._lock:
+            return self._last - int(self._clock())
 
     def needs_top_up(self) -> bool:
         """Whether :meth:`top_up` would write (less than ``TOP_UP_BELOW_MS`` left)."""
