@@ -126,6 +126,8 @@ def _now_ms() -> int:
 #: own calls (it polls every 2 s) keep topping the mark up before a nonce reaches it, so no
 #: order waits for the disk; a restart starts at most this far above the clock (see below).
 RESERVE_MS = 10_000
+#: A nonce mark is a Unix-ms time: more digits than this (year 33658) is a damaged file.
+MARK_DIGITS = 15
 #: A top-up moves the mark once less than this is left between the last nonce and the mark.
 TOP_UP_BELOW_MS = RESERVE_MS // 2
 
@@ -160,21 +162,30 @@ class NonceSource:
             self._last = self._reserved = self._load(self._path)
         self._written = self._reserved  # the highest mark written (under _file_lock)
 
-    @staticmethod
-    def _load(path: Path) -> int:
+    def _load(self, path: Path) -> int:
+        """The mark in ``path``; 0 without a file. A file that cannot be read or holds anything
+        but ASCII digits (a stray byte, 400 digits) is logged and replaced by ``RESERVE_MS``
+        above the clock: a previous run's nonces were at most its mark, and its mark at most
+        ``RESERVE_MS`` above a nonce that followed the clock, so this stays above them (a run
+        that had jumped further ahead is overtaken by the client's nonce-rejection jumps)."""
         try:
-            text = path.read_text(encoding="ascii").strip()
+            data = path.read_bytes().strip()
         except FileNotFoundError:
             return 0
         except OSError as exc:
-            log.warning("cannot read nonce file %s: %s", path, exc.__class__.__name__)
-            return 0
-        try:
-            value = int(text)
-        except ValueError:
-            log.warning("ignoring corrupt nonce file %s", path)
-            return 0
-        return max(value, 0)
+            why = exc.__class__.__name__
+        else:
+            if data.isdigit() and len(data) <= MARK_DIGITS:  # bytes.isdigit: ASCII only
+                return int(data)
+            why = "not a number"
+        fallback = int(self._clock()) + RESERVE_MS
+        log.warning(
+            "unreadable nonce file %s (%s): continuing from %d ms above the clock",
+            path,
+            why,
+            RESERVE_MS,
+        )
+        return fallback
 
     def _store(self, value: int) -> None:
         """Write the mark ``value`` unless a higher one is already written (two writers may
