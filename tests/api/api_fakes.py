@@ -71,6 +71,7 @@ class FakeExchange:
         self.nonces: list[int] = []
         self.nonce_rejections = 0
         self.windowed: set[int] = set()  # nonces accepted with nonceWindow
+        self.skew_ms = 0  # how far this exchange's clock is ahead of ours (nonceWindow check)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.raw_bodies: list[bytes] = []
         self.headers: list[dict[str, str]] = []  # request headers, one dict per request
@@ -137,7 +138,7 @@ class FakeExchange:
                 return _json(400, {"code": 9, "message": "Invalid payload.", "errors": {}})
             nonce = int(data.get("nonce", 0))
             if data.get("nonceWindow") is True:
-                now_ms = time.time_ns() // 1_000_000
+                now_ms = time.time_ns() // 1_000_000 + self.skew_ms
                 refused = abs(nonce - now_ms) > 5000 or nonce in self.windowed
                 self.windowed.add(nonce)
             else:

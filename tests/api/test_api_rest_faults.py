@@ -166,6 +166,21 @@ async def test_with_nonce_window_a_server_nonce_ahead_does_not_matter(fake: Fake
     assert fake.nonce_rejections == 0
 
 
+async def test_an_exchange_clock_far_from_ours_falls_back_to_growing_nonces(
+    fake: FakeExchange,
+) -> None:
+    fake.route(BALANCE, {"USDT": Decimal(10)})
+    fake.skew_ms = 60_000  # nonceWindow nonces are a minute behind its clock: all refused
+    async with client(fake) as rest:
+        assert await rest.collateral_balance() == {"USDT": Decimal(10)}
+        assert fake.nonce_rejections == 2  # a fresh windowed nonce, then without nonceWindow
+        results = await asyncio.gather(*(rest.collateral_balance() for _ in range(5)))
+        assert len(results) == 5
+    assert fake.nonce_rejections == 2  # one at a time now: no more refusals
+    assert [data.get("nonceWindow") for _, data in fake.calls] == [None] * 6
+    assert fake.nonces == sorted(fake.nonces)
+
+
 async def test_nonce_error_gives_up_after_bounded_attempts(fake: FakeExchange) -> None:
     fake.route(SUMMARY, {})
     fake.last_nonce = time.time_ns() // 1_000_000 + 10 * 3600 * 1000

@@ -7,9 +7,9 @@
 * Private calls are signed (see :mod:`tui.api.signing`) and run concurrently: no lock is held
   across an exchange, so a slow read never holds up an order. Each nonce is taken at send time
   from one increasing counter and sent with ``nonceWindow: true`` (the spec's mode for
-  concurrent senders: unique and within +-5 s of the exchange's clock, in any arrival order);
-  while the counter runs ahead of the clock, calls go one at a time without it (see
-  ``RestCore._send_signed``).
+  concurrent senders: unique and within +-5 s of the exchange's clock, in any arrival order).
+  If the exchange refuses those twice (its clock is not ours), calls go without it, one at a
+  time, for a minute (see ``RestCore._send_signed`` and ``RestCore._call``).
 * JSON is decoded with ``parse_float=Decimal``; amounts are sent as plain decimal strings.
 * Reads retry on rate limits, 5xx and transport errors with exponential backoff + jitter
   (bounded). A nonce rejection (HTTP 429 ``{"code":0,"message":"Too many requests."}``) means

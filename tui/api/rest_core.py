@@ -40,11 +40,9 @@ T = TypeVar("T")
 #: next attempt; one entry per attempt, so recovery is bounded (1 s, 1 min, 1 h).
 NONCE_JUMPS_MS: tuple[int, ...] = (1_000, 60_000, 3_600_000)
 
-#: A signed request goes out with ``nonceWindow`` (concurrently) while the nonce counter is at
-#: most this far ahead of the clock: well inside the exchange's +-5 s, leaving room for clock
-#: skew and transit. Further ahead (after a restart above the clock, or a nonce jump) it is
-#: sent without ``nonceWindow``, one at a time.
-WINDOW_AHEAD_MS = 2_000
+#: After ``nonceWindow`` nonces were refused twice in a row (the exchange's clock is more than
+#: 5 s from ours), signed calls go without it, one at a time, for this long (seconds).
+STRICT_AFTER_REFUSALS_S = 60.0
 
 
 def _now_ms() -> int:
@@ -120,8 +118,9 @@ class RestCore:
         self._backoff_cap = float(backoff_cap)  # float-ok: seconds, not money
         self._reconcile_delay = max(0.0, float(reconcile_delay))  # float-ok: seconds, not money
         self._nonce_window = nonce_window
+        self._strict_until = 0.0  # time.monotonic() until which nonceWindow is not used
         # Held across a whole exchange, but only by requests sent without ``nonceWindow``
-        # (see _exchange): those must reach the exchange in nonce order.
+        # (see _send_signed): those must reach the exchange in nonce order.
         self._strict_lock = asyncio.Lock()
         # ``timeout`` bounds one whole exchange; connecting (and waiting for a pooled
         # connection) has its own bound, 10 s at most by default.
@@ -177,14 +176,18 @@ class RestCore:
         *,
         query: Mapping[str, Any] | None,
         signed: Mapping[str, Any] | None,
+        window: bool = False,
     ) -> Any:
-        """One HTTP exchange -> decoded JSON, or a typed error."""
+        """One HTTP exchange -> decoded JSON, or a typed error. ``window``: a signed request
+        goes with ``nonceWindow`` (see :meth:`_send_signed`)."""
         started = time.monotonic()
         url = self._base_url + path
         if signed is not None:
             if self._credentials is None:
                 raise AuthError("No API credentials configured", path=path)
-            response = await self._send_signed(method, path, url, signed, self._credentials)
+            response = await self._send_signed(
+                method, path, url, signed, self._credentials, window=window
+            )
             self._top_up_nonces()
         else:
             if query:
@@ -220,29 +223,30 @@ class RestCore:
         url: str,
         params: Mapping[str, Any],
         credentials: Credentials,
+        *,
+        window: bool,
     ) -> Response:
-        """Take a nonce, sign and send. No lock is held across the exchange, so a slow answer
-        (a balance read) never holds up another call (an order).
+        """Take a nonce, sign and send. No lock is held across a ``window`` exchange, so a slow
+        answer (a balance read) never holds up another call (an order).
 
-        Nonces: WhiteBIT refuses (429) a nonce that is not greater than the last one it saw for
-        the key. Concurrent requests travel over separate pooled connections (and, at the real
-        exchange, through load-balanced gateways), so arrival order is not send order, and a
-        counter increasing in send order is not enough. The spec's answer for concurrent
-        senders ("Nonce rules") is ``nonceWindow: true``: each nonce is then only required to be
-        a Unix-ms timestamp within +-5 s of the exchange's clock and unique for the key, in any
-        arrival order. The counter gives exactly that: ``max(now_ms, last + 1)``, taken here
-        with no await before the send, unique per process and following the clock.
+        Nonces: without ``nonceWindow`` WhiteBIT refuses (429) a nonce not greater than the
+        last one it saw for the key. Concurrent requests travel over separate pooled
+        connections (and, at the real exchange, through load-balanced gateways), so arrival
+        order is not send order: a counter increasing in send order is not enough. The spec's
+        answer for concurrent senders ("Nonce rules") is ``nonceWindow: true``: each nonce then
+        only has to be a Unix-ms time within +-5 s of the exchange's clock and unique for the
+        key, in any arrival order. ``NonceSource.next(window=True)`` gives exactly that,
+        ``max(now_ms, last windowed + 1)``, taken here with no await before the send.
 
-        While the counter runs more than ``WINDOW_AHEAD_MS`` ahead of the clock (a restart
-        continues above the persisted mark; a nonce rejection jumps ahead) its nonces would fall
-        outside the window, so requests go without ``nonceWindow``, under ``_strict_lock``
-        held until answered: one at a time, so they reach the exchange in nonce order, as
-        before. A windowed request taken meanwhile has a greater nonce; if it arrives first,
-        the strict one is refused with 429 before anything ran, and the retry in ``_call``
-        repeats it with a newer nonce (safe for any call, orders included)."""
+        Without ``window`` (the exchange refused windowed nonces: its clock is not ours; or
+        ``nonce_window=False``) the request holds ``_strict_lock`` until answered: one at a
+        time, so such nonces reach the exchange in order. A windowed request still in flight
+        meanwhile has a smaller nonce and does not count against it where it arrives later;
+        if one arrives first and the exchange counts it, the strict request is refused before
+        anything ran and ``_call`` repeats it with a newer nonce (safe for orders too)."""
         nonces = self._nonces
-        if self._nonce_window and nonces.ahead_ms() < WINDOW_AHEAD_MS:
-            req = sign_request(path, params, credentials, nonces.next(), window=True)
+        if window:
+            req = sign_request(path, params, credentials, nonces.next(window=True), window=True)
             return await self._send(method, path, url, req.headers, req.body)
         async with self._strict_lock:
             req = sign_request(path, params, credentials, nonces.next())
@@ -268,13 +272,34 @@ class RestCore:
     ) -> Any:
         attempt = 0
         nonce_retries = 0
+        window = (
+            signed is not None and self._nonce_window and time.monotonic() >= self._strict_until
+        )
+        window_retries = 1  # a refused nonceWindow nonce is retried once with a fresh one
         while True:
             try:
-                return await self._exchange(method, path, query=query, signed=signed)
+                return await self._exchange(method, path, query=query, signed=signed, window=window)
             except NonceError:
-                # Rejected before execution: safe to repeat, even for orders. Jump ahead so a
-                # server nonce that is ahead of our clock (another process, a lost nonce file)
-                # is overtaken in a bounded number of steps.
+                # Rejected before execution: safe to repeat, even for orders.
+                if window and window_retries:
+                    # A duplicate (another process on this key, same ms) or a nonce that
+                    # waited more than 5 s for a connection: a fresh one is enough.
+                    window_retries -= 1
+                    log.warning("nonce rejected on %s; retrying with a fresh one", path)
+                    continue
+                if window:
+                    # Refused twice: the exchange's clock is more than 5 s from ours. Nonces
+                    # that only have to grow, one call at a time, for a while.
+                    window = False
+                    self._strict_until = time.monotonic() + STRICT_AFTER_REFUSALS_S
+                    log.warning(
+                        "nonce rejected again on %s; sending without nonceWindow for %.0f s",
+                        path,
+                        STRICT_AFTER_REFUSALS_S,
+                    )
+                    continue
+                # Jump ahead so a server nonce that is ahead of our clock (another process, a
+                # lost nonce file) is overtaken in a bounded number of steps.
                 if nonce_retries >= len(NONCE_JUMPS_MS):
                     raise
                 jump = NONCE_JUMPS_MS[nonce_retries]

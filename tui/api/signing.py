@@ -7,9 +7,10 @@ Signing (WhiteBIT "Authentication" docs, official python quickstart):
 2. ``X-TXC-PAYLOAD`` = base64(body);
 3. ``X-TXC-SIGNATURE`` = lowercase hex HMAC-SHA512 keyed with the secret over the *base64 string*.
 
-Nonces must strictly increase per API key. :class:`NonceSource` hands out
-``max(now_ms, last + 1)`` under a thread lock and can persist the last value to a file so a
-restart never goes backwards.
+Nonces (spec, "Nonce rules"): without ``nonceWindow`` they must strictly increase per API key;
+with ``"nonceWindow": true`` each must be a Unix-ms time within +-5 s of the exchange's clock
+and unique, in any order (for concurrent senders). :class:`NonceSource` hands out both under a
+thread lock and can persist a mark to a file so a restart never goes backwards.
 """
 
 from __future__ import annotations
@@ -133,7 +134,8 @@ TOP_UP_BELOW_MS = RESERVE_MS // 2
 
 
 class NonceSource:
-    """Strictly increasing nonces: ``next()`` = ``max(now_ms, last + 1)``.
+    """Strictly increasing nonces: ``next()`` = ``max(now_ms, last + 1)`` (and, for
+    ``nonceWindow`` requests, ``next(window=True)``: unique and following the clock).
 
     Thread-safe (a ``threading.Lock``; nothing awaits while it is held, so it is task-safe too).
     With ``path`` a high-water mark is kept in that file (atomically: temp file +
@@ -146,7 +148,7 @@ class NonceSource:
     less than ``TOP_UP_BELOW_MS`` is left, it moves the mark ahead again, from a worker thread
     after the request has gone out (the REST client does this). A restart therefore starts at
     most ``RESERVE_MS`` above the clock, which WhiteBIT accepts: without ``nonceWindow`` a
-    nonce only has to be greater than the previous one (spec, "Nonce rules").
+    nonce only has to be greater than the previous one; windowed nonces follow the clock.
     """
 
     def __init__(self, path: Path | str | None = None, *, clock: Callable[[], int] = _now_ms):
@@ -157,6 +159,7 @@ class NonceSource:
         self._clock = clock
         self._path = Path(path) if path is not None else None
         self._last = 0
+        self._last_window = 0  # the last nonce handed out for a nonceWindow request
         self._reserved = 0  # the mark on disk: every nonce handed out is <= it
         if self._path is not None:
             self._last = self._reserved = self._load(self._path)
@@ -208,19 +211,27 @@ class NonceSource:
         with self._lock:
             return self._last
 
-    def next(self) -> int:
+    def next(self, *, window: bool = False) -> int:
+        """A nonce above every one handed out: ``max(now_ms, last + 1)``.
+
+        ``window``: a nonce for a ``nonceWindow`` request instead, which must be within +-5 s
+        of the exchange's clock and unique, but need not exceed the others:
+        ``max(now_ms, last windowed + 1)``. It follows the clock even while ``last`` is ahead
+        of it (a restart continues above the persisted mark; a rejection jumps ahead), and
+        ``last`` still covers it, so a later plain nonce exceeds it too."""
         with self._lock:
-            value = max(int(self._clock()), self._last + 1)
-            self._last = value
+            now = int(self._clock())
+            if window:
+                value = max(now, self._last_window + 1)
+                self._last_window = value
+                self._last = max(self._last, value)
+            else:
+                value = max(now, self._last + 1)
+                self._last = value
             if self._path is not None and value > self._reserved:
                 self._reserved = value + RESERVE_MS
                 self._store(self._reserved)
             return value
-
-    def ahead_ms(self) -> int:
-        """How far the last nonce is ahead of the clock (0 or less: the nonces follow it)."""
-        with self._lock:
-            return self._last - int(self._clock())
 
     def needs_top_up(self) -> bool:
         """Whether :meth:`top_up` would write (less than ``TOP_UP_BELOW_MS`` left)."""
