@@ -240,10 +240,12 @@ class RestCore:
 
         Without ``window`` (the exchange refused windowed nonces: its clock is not ours; or
         ``nonce_window=False``) the request holds ``_strict_lock`` until answered: one at a
-        time, so such nonces reach the exchange in order. A windowed request still in flight
-        meanwhile has a smaller nonce and does not count against it where it arrives later;
-        if one arrives first and the exchange counts it, the strict request is refused before
-        anything ran and ``_call`` repeats it with a newer nonce (safe for orders too)."""
+        time, so such nonces reach the exchange in order. Windowed requests taken before it
+        have smaller nonces (``last`` covers them), so they never count against it, in any
+        arrival order; one taken after it (a call that started before the switch) may carry a
+        greater nonce, and if that arrives first and the exchange counts it, the strict request
+        is refused before anything ran and ``_call`` repeats it with a newer nonce (safe for
+        orders too)."""
         nonces = self._nonces
         if window:
             req = sign_request(path, params, credentials, nonces.next(window=True), window=True)
