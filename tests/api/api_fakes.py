@@ -5,7 +5,8 @@ directory on sys.path).
 It exists for behaviours the sandbox cannot produce on demand (lost responses, 5xx, slow
 answers, a server nonce ahead of our clock). It checks the signing exactly like WhiteBIT
 documents it (payload == body, HMAC-SHA512 over the base64 payload, ``request`` == path,
-strictly increasing nonce -> HTTP 429 ``{"code":0,...,"message":"Too many requests."}``).
+strictly increasing nonce -> HTTP 429 ``{"code":0,...,"message":"Too many requests."}``; with
+``nonceWindow: true`` a unique nonce within +-5 s of the clock, in any order, as the spec says).
 It is not a mock of our code: the client under test talks to it over HTTP.
 """
 
@@ -17,6 +18,7 @@ import hashlib
 import hmac
 import json
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -68,6 +70,8 @@ class FakeExchange:
         self.last_nonce = 0
         self.nonces: list[int] = []
         self.nonce_rejections = 0
+        self.windowed: set[int] = set()  # nonces accepted with nonceWindow
+        self.skew_ms = 0  # how far this exchange's clock is ahead of ours (nonceWindow check)
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.raw_bodies: list[bytes] = []
         self.headers: list[dict[str, str]] = []  # request headers, one dict per request
@@ -133,10 +137,16 @@ class FakeExchange:
             if data.get("request") != path:
                 return _json(400, {"code": 9, "message": "Invalid payload.", "errors": {}})
             nonce = int(data.get("nonce", 0))
-            if nonce <= self.last_nonce:
+            if data.get("nonceWindow") is True:
+                now_ms = time.time_ns() // 1_000_000 + self.skew_ms
+                refused = abs(nonce - now_ms) > 5000 or nonce in self.windowed
+                self.windowed.add(nonce)
+            else:
+                refused = nonce <= self.last_nonce
+            if refused:
                 self.nonce_rejections += 1
                 return _json(429, {"code": 0, "errors": {}, "message": "Too many requests."})
-            self.last_nonce = nonce
+            self.last_nonce = max(self.last_nonce, nonce)
             self.nonces.append(nonce)
         self.calls.append((path, data))
         handler = self.routes.get(path)

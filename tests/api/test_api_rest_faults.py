@@ -119,8 +119,9 @@ async def test_50_concurrent_signed_calls_zero_nonce_rejections(fake: FakeExchan
         results = await asyncio.gather(*(rest.collateral_balance() for _ in range(50)))
     assert all(r == {"USDT": Decimal(10)} for r in results)
     assert fake.nonce_rejections == 0
-    assert len(fake.nonces) == 50
-    assert fake.nonces == sorted(fake.nonces) and len(set(fake.nonces)) == 50
+    assert len(fake.nonces) == 50 and len(set(fake.nonces)) == 50
+    # Sent concurrently with nonceWindow: unique nonces, arriving in whatever order.
+    assert all(data.get("nonceWindow") is True for _, data in fake.calls)
 
 
 async def test_one_keep_alive_connection_is_reused(fake: FakeExchange) -> None:
@@ -148,7 +149,7 @@ async def test_server_nonce_ahead_of_clock_recovers_in_bounded_steps(fake: FakeE
     )
     now_ms = time.time_ns() // 1_000_000
     fake.last_nonce = now_ms + 30 * 60 * 1000  # another process left the server 30 min ahead
-    async with client(fake) as rest:
+    async with client(fake, nonce_window=False) as rest:  # the path used when ahead of the clock
         summary = await rest.account_summary()
         assert summary.leverage == 5
         assert fake.nonce_rejections == 3  # +1 s, +1 min, then +1 h overtakes it
@@ -157,10 +158,33 @@ async def test_server_nonce_ahead_of_clock_recovers_in_bounded_steps(fake: FakeE
     assert fake.nonce_rejections == 3
 
 
+async def test_with_nonce_window_a_server_nonce_ahead_does_not_matter(fake: FakeExchange) -> None:
+    fake.route(BALANCE, {"USDT": Decimal(10)})
+    fake.last_nonce = time.time_ns() // 1_000_000 + 30 * 60 * 1000
+    async with client(fake) as rest:
+        assert await rest.collateral_balance() == {"USDT": Decimal(10)}
+    assert fake.nonce_rejections == 0
+
+
+async def test_an_exchange_clock_far_from_ours_falls_back_to_growing_nonces(
+    fake: FakeExchange,
+) -> None:
+    fake.route(BALANCE, {"USDT": Decimal(10)})
+    fake.skew_ms = 60_000  # nonceWindow nonces are a minute behind its clock: all refused
+    async with client(fake) as rest:
+        assert await rest.collateral_balance() == {"USDT": Decimal(10)}
+        assert fake.nonce_rejections == 2  # a fresh windowed nonce, then without nonceWindow
+        results = await asyncio.gather(*(rest.collateral_balance() for _ in range(5)))
+        assert len(results) == 5
+    assert fake.nonce_rejections == 2  # one at a time now: no more refusals
+    assert [data.get("nonceWindow") for _, data in fake.calls] == [None] * 6
+    assert fake.nonces == sorted(fake.nonces)
+
+
 async def test_nonce_error_gives_up_after_bounded_attempts(fake: FakeExchange) -> None:
     fake.route(SUMMARY, {})
     fake.last_nonce = time.time_ns() // 1_000_000 + 10 * 3600 * 1000
-    async with client(fake) as rest:
+    async with client(fake, nonce_window=False) as rest:
         with pytest.raises(NonceError) as info:
             await rest.account_summary()
     assert fake.nonce_rejections == 4  # first try + 3 bounded jumps, then stop
@@ -193,7 +217,8 @@ async def test_the_client_tops_the_nonce_mark_up_after_a_request(
     path = tmp_path / "nonce"
     clock = [time.time_ns() // 1_000_000]
     nonces = NonceSource(path, clock=lambda: clock[0])
-    async with client(fake, nonce_source=nonces) as rest:
+    # nonce_window=False: this clock runs ahead of the exchange's, outside its +-5 s window.
+    async with client(fake, nonce_source=nonces, nonce_window=False) as rest:
         await rest.collateral_balance()  # the first nonce passes the (absent) mark: written
         first = fake.last_nonce
         assert int(path.read_text()) == first + RESERVE_MS

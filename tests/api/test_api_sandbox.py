@@ -341,23 +341,24 @@ async def test_server_nonce_ahead_recovers_and_persists(
 ) -> None:
     caplog.set_level(logging.WARNING, logger="tui.api.rest")
     ahead = NonceSource(clock=lambda: time.time_ns() // 1_000_000 + 20 * 60 * 1000)
-    async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_source=ahead) as other:
+    strict = {"nonce_window": False}  # without nonceWindow, the server's last nonce counts
+    async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_source=ahead, **strict) as other:
         await other.collateral_balance()  # another process with a clock 20 min fast
     path = tmp_path / "nonce"
-    async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_path=path) as rest:
+    async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_path=path, **strict) as rest:
         assert (await rest.collateral_balance())["USDT"] == Decimal(10000)
     assert caplog.text.count("nonce rejected") == 3  # 1 s, 1 min, 1 h: bounded
     # After a restart the persisted nonce is used: no more rejections.
-    async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_path=path) as rest:
+    async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_path=path, **strict) as rest:
         await rest.collateral_balance()
     assert caplog.text.count("nonce rejected") == 3
 
 
 async def test_hopeless_nonce_gives_up(sandbox: SandboxServer) -> None:
     far = NonceSource(clock=lambda: time.time_ns() // 1_000_000 + 48 * 3600 * 1000)
-    async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_source=far) as other:
+    async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_source=far, nonce_window=False) as other:
         await other.collateral_balance()
-    async with WhiteBitRest(sandbox.rest_url, CREDS) as rest:
+    async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_window=False) as rest:
         with pytest.raises(NonceError):
             await rest.collateral_balance()
 

@@ -278,9 +278,9 @@ def test_racing_top_ups_never_leave_a_nonce_above_the_mark(tmp_path) -> None:
     assert src.last <= int(path.read_text())
 
 
-def test_corrupt_nonce_file_falls_back_to_clock(tmp_path) -> None:
+def test_corrupt_nonce_file_falls_back_ahead_of_the_clock(tmp_path) -> None:
     path = tmp_path / "nonce"
     path.write_text("garbage")
     src = NonceSource(path, clock=lambda: 777)
-    assert src.next() == 777
-    assert path.read_text() == str(777 + RESERVE_MS)  # rewritten: a valid mark again
+    assert src.next() == 777 + RESERVE_MS + 1  # above any nonce a lost mark could have covered
+    assert path.read_text() == str(777 + 2 * RESERVE_MS + 1)  # rewritten: a valid mark again

@@ -4,10 +4,12 @@
   instance, that is per account: a bounded keep-alive pool, explicit timeouts and a total
   deadline per call, no proxy settings from the environment, no redirects, certificate checks
   for https.
-* Private calls are signed (see :mod:`tui.api.signing`). Nonce allocation, signing and the HTTP
-  exchange happen under one ``asyncio.Lock``: a nonce is taken only when the previous private
-  request has been answered, so nonces reach the exchange in order even when the exchange sits
-  behind several load-balanced connections. (WhiteBIT's alternative, ``nonceWindow``, is not used.)
+* Private calls are signed (see :mod:`tui.api.signing`) and run concurrently: no lock is held
+  across an exchange, so a slow read never holds up an order. Each nonce is taken at send time
+  from one increasing counter and sent with ``nonceWindow: true`` (the spec's mode for
+  concurrent senders: unique and within +-5 s of the exchange's clock, in any arrival order).
+  If the exchange refuses those twice (its clock is not ours), calls go without it, one at a
+  time, for a minute (see ``RestCore._send_signed`` and ``RestCore._call``).
 * JSON is decoded with ``parse_float=Decimal``; amounts are sent as plain decimal strings.
 * Reads retry on rate limits, 5xx and transport errors with exponential backoff + jitter
   (bounded). A nonce rejection (HTTP 429 ``{"code":0,"message":"Too many requests."}``) means

@@ -1,4 +1,4 @@
-"""The REST client's call machinery: signing under the nonce lock, one HTTP exchange through
+"""The REST client's call machinery: nonces and signing, one HTTP exchange through
 :mod:`tui.api.transport`, decoding, typed errors, retries. The endpoint methods live in
 :mod:`tui.api.rest_account` and :mod:`tui.api.rest_orders`; :class:`tui.api.rest.WhiteBitRest`
 joins them.
@@ -39,6 +39,10 @@ T = TypeVar("T")
 #: After a nonce rejection the nonce source jumps this far ahead of max(clock, last) before the
 #: next attempt; one entry per attempt, so recovery is bounded (1 s, 1 min, 1 h).
 NONCE_JUMPS_MS: tuple[int, ...] = (1_000, 60_000, 3_600_000)
+
+#: After ``nonceWindow`` nonces were refused twice in a row (the exchange's clock is more than
+#: 5 s from ours), signed calls go without it, one at a time, for this long (seconds).
+STRICT_AFTER_REFUSALS_S = 60.0
 
 
 def _now_ms() -> int:
@@ -104,6 +108,7 @@ class RestCore:
         backoff_cap: float = 30.0,
         reconcile_delay: float = 1.0,
         nonce_source: NonceSource | None = None,
+        nonce_window: bool = True,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._credentials = credentials
@@ -112,7 +117,11 @@ class RestCore:
         self._backoff_base = float(backoff_base)  # float-ok: seconds, not money
         self._backoff_cap = float(backoff_cap)  # float-ok: seconds, not money
         self._reconcile_delay = max(0.0, float(reconcile_delay))  # float-ok: seconds, not money
-        self._lock = asyncio.Lock()
+        self._nonce_window = nonce_window
+        self._strict_until = 0.0  # time.monotonic() until which nonceWindow is not used
+        # Held across a whole exchange, but only by requests sent without ``nonceWindow``
+        # (see _send_signed): those must reach the exchange in nonce order.
+        self._strict_lock = asyncio.Lock()
         # ``timeout`` bounds one whole exchange; connecting (and waiting for a pooled
         # connection) has its own bound, 10 s at most by default.
         total = float(timeout)  # float-ok: seconds, not money
@@ -167,31 +176,23 @@ class RestCore:
         *,
         query: Mapping[str, Any] | None,
         signed: Mapping[str, Any] | None,
+        window: bool = False,
     ) -> Any:
-        """One HTTP exchange -> decoded JSON, or a typed error."""
+        """One HTTP exchange -> decoded JSON, or a typed error. ``window``: a signed request
+        goes with ``nonceWindow`` (see :meth:`_send_signed`)."""
         started = time.monotonic()
         url = self._base_url + path
         if signed is not None:
             if self._credentials is None:
                 raise AuthError("No API credentials configured", path=path)
-            # Nonce, signature and exchange under one lock: a nonce is taken only once the
-            # previous signed request was answered, so nonces reach the exchange in order.
-            async with self._lock:
-                req = sign_request(path, signed, self._credentials, self._nonces.next())
-                try:
-                    response = await self._http.send("POST", url, req.headers, req.body)
-                except TransportError as exc:
-                    log.debug("%s %s -> %s", method, path, type(exc).__name__)
-                    raise
+            response = await self._send_signed(
+                method, path, url, signed, self._credentials, window=window
+            )
             self._top_up_nonces()
         else:
             if query:
                 url += "?" + urlencode({k: _query_value(v) for k, v in query.items()})
-            try:
-                response = await self._http.send(method, url)
-            except TransportError as exc:
-                log.debug("%s %s -> %s", method, path, type(exc).__name__)
-                raise
+            response = await self._send(method, path, url)
         log.debug(
             "%s %s -> %s in %.0f ms",
             method,
@@ -200,6 +201,58 @@ class RestCore:
             (time.monotonic() - started) * 1000,
         )
         return decode(response, path)
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Response:
+        try:
+            return await self._http.send(method, url, headers, body)
+        except TransportError as exc:
+            log.debug("%s %s -> %s", method, path, type(exc).__name__)
+            raise
+
+    async def _send_signed(
+        self,
+        method: str,
+        path: str,
+        url: str,
+        params: Mapping[str, Any],
+        credentials: Credentials,
+        *,
+        window: bool,
+    ) -> Response:
+        """Take a nonce, sign and send. No lock is held across a ``window`` exchange, so a slow
+        answer (a balance read) never holds up another call (an order).
+
+        Nonces: without ``nonceWindow`` WhiteBIT refuses (429) a nonce not greater than the
+        last one it saw for the key. Concurrent requests travel over separate pooled
+        connections (and, at the real exchange, through load-balanced gateways), so arrival
+        order is not send order: a counter increasing in send order is not enough. The spec's
+        answer for concurrent senders ("Nonce rules") is ``nonceWindow: true``: each nonce then
+        only has to be a Unix-ms time within +-5 s of the exchange's clock and unique for the
+        key, in any arrival order. ``NonceSource.next(window=True)`` gives exactly that,
+        ``max(now_ms, last windowed + 1)``, taken here with no await before the send.
+
+        Without ``window`` (the exchange refused windowed nonces: its clock is not ours; or
+        ``nonce_window=False``) the request holds ``_strict_lock`` until answered: one at a
+        time, so such nonces reach the exchange in order. Windowed requests taken before it
+        have smaller nonces (``last`` covers them), so they never count against it, in any
+        arrival order; one taken after it (a call that started before the switch) may carry a
+        greater nonce, and if that arrives first and the exchange counts it, the strict request
+        is refused before anything ran and ``_call`` repeats it with a newer nonce (safe for
+        orders too)."""
+        nonces = self._nonces
+        if window:
+            req = sign_request(path, params, credentials, nonces.next(window=True), window=True)
+            return await self._send(method, path, url, req.headers, req.body)
+        async with self._strict_lock:
+            req = sign_request(path, params, credentials, nonces.next())
+            return await self._send(method, path, url, req.headers, req.body)
 
     # ------------------------------------------------------------------ retries
 
@@ -221,13 +274,34 @@ class RestCore:
     ) -> Any:
         attempt = 0
         nonce_retries = 0
+        window = (
+            signed is not None and self._nonce_window and time.monotonic() >= self._strict_until
+        )
+        window_retries = 1  # a refused nonceWindow nonce is retried once with a fresh one
         while True:
             try:
-                return await self._exchange(method, path, query=query, signed=signed)
+                return await self._exchange(method, path, query=query, signed=signed, window=window)
             except NonceError:
-                # Rejected before execution: safe to repeat, even for orders. Jump ahead so a
-                # server nonce that is ahead of our clock (another process, a lost nonce file)
-                # is overtaken in a bounded number of steps.
+                # Rejected before execution: safe to repeat, even for orders.
+                if window and window_retries:
+                    # A duplicate (another process on this key, same ms) or a nonce that
+                    # waited more than 5 s for a connection: a fresh one is enough.
+                    window_retries -= 1
+                    log.warning("nonce rejected on %s; retrying with a fresh one", path)
+                    continue
+                if window:
+                    # Refused twice: the exchange's clock is more than 5 s from ours. Nonces
+                    # that only have to grow, one call at a time, for a while.
+                    window = False
+                    self._strict_until = time.monotonic() + STRICT_AFTER_REFUSALS_S
+                    log.warning(
+                        "nonce rejected again on %s; sending without nonceWindow for %.0f s",
+                        path,
+                        STRICT_AFTER_REFUSALS_S,
+                    )
+                    continue
+                # Jump ahead so a server nonce that is ahead of our clock (another process, a
+                # lost nonce file) is overtaken in a bounded number of steps.
                 if nonce_retries >= len(NONCE_JUMPS_MS):
                     raise
                 jump = NONCE_JUMPS_MS[nonce_retries]

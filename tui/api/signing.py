@@ -7,9 +7,10 @@ Signing (WhiteBIT "Authentication" docs, official python quickstart):
 2. ``X-TXC-PAYLOAD`` = base64(body);
 3. ``X-TXC-SIGNATURE`` = lowercase hex HMAC-SHA512 keyed with the secret over the *base64 string*.
 
-Nonces must strictly increase per API key. :class:`NonceSource` hands out
-``max(now_ms, last + 1)`` under a thread lock and can persist the last value to a file so a
-restart never goes backwards.
+Nonces (spec, "Nonce rules"): without ``nonceWindow`` they must strictly increase per API key;
+with ``"nonceWindow": true`` each must be a Unix-ms time within +-5 s of the exchange's clock
+and unique, in any order (for concurrent senders). :class:`NonceSource` hands out both under a
+thread lock and can persist a mark to a file so a restart never goes backwards.
 """
 
 from __future__ import annotations
@@ -91,10 +92,19 @@ def _reject_floats(value: Any) -> None:
 
 
 def sign_request(
-    path: str, params: Mapping[str, Any], credentials: Credentials, nonce: int
+    path: str,
+    params: Mapping[str, Any],
+    credentials: Credentials,
+    nonce: int,
+    *,
+    window: bool = False,
 ) -> SignedRequest:
-    """Build the body and the X-TXC-* headers for one private call."""
+    """Build the body and the X-TXC-* headers for one private call. ``window``: send
+    ``"nonceWindow": true`` (the nonce is then a Unix-ms timestamp, unique within +-5 s of the
+    exchange's clock, and need not exceed the previous one)."""
     data = {**params, "request": path, "nonce": int(nonce)}
+    if window:
+        data["nonceWindow"] = True
     body = encode_body(data)
     payload = base64.b64encode(body).decode("ascii")
     signature = hmac.new(
@@ -117,12 +127,15 @@ def _now_ms() -> int:
 #: own calls (it polls every 2 s) keep topping the mark up before a nonce reaches it, so no
 #: order waits for the disk; a restart starts at most this far above the clock (see below).
 RESERVE_MS = 10_000
+#: A nonce mark is a Unix-ms time: more digits than this (year 33658) is a damaged file.
+MARK_DIGITS = 15
 #: A top-up moves the mark once less than this is left between the last nonce and the mark.
 TOP_UP_BELOW_MS = RESERVE_MS // 2
 
 
 class NonceSource:
-    """Strictly increasing nonces: ``next()`` = ``max(now_ms, last + 1)``.
+    """Strictly increasing nonces: ``next()`` = ``max(now_ms, last + 1)`` (and, for
+    ``nonceWindow`` requests, ``next(window=True)``: unique and following the clock).
 
     Thread-safe (a ``threading.Lock``; nothing awaits while it is held, so it is task-safe too).
     With ``path`` a high-water mark is kept in that file (atomically: temp file +
@@ -135,7 +148,7 @@ class NonceSource:
     less than ``TOP_UP_BELOW_MS`` is left, it moves the mark ahead again, from a worker thread
     after the request has gone out (the REST client does this). A restart therefore starts at
     most ``RESERVE_MS`` above the clock, which WhiteBIT accepts: without ``nonceWindow`` a
-    nonce only has to be greater than the previous one (spec, "Nonce rules").
+    nonce only has to be greater than the previous one; windowed nonces follow the clock.
     """
 
     def __init__(self, path: Path | str | None = None, *, clock: Callable[[], int] = _now_ms):
@@ -146,26 +159,36 @@ class NonceSource:
         self._clock = clock
         self._path = Path(path) if path is not None else None
         self._last = 0
+        self._last_window = 0  # the last nonce handed out for a nonceWindow request
         self._reserved = 0  # the mark on disk: every nonce handed out is <= it
         if self._path is not None:
             self._last = self._reserved = self._load(self._path)
         self._written = self._reserved  # the highest mark written (under _file_lock)
 
-    @staticmethod
-    def _load(path: Path) -> int:
+    def _load(self, path: Path) -> int:
+        """The mark in ``path``; 0 without a file. A file that cannot be read or holds anything
+        but ASCII digits (a stray byte, 400 digits) is logged and replaced by ``RESERVE_MS``
+        above the clock: a previous run's nonces were at most its mark, and its mark at most
+        ``RESERVE_MS`` above a nonce that followed the clock, so this stays above them (a run
+        that had jumped further ahead is overtaken by the client's nonce-rejection jumps)."""
         try:
-            text = path.read_text(encoding="ascii").strip()
+            data = path.read_bytes().strip()
         except FileNotFoundError:
             return 0
         except OSError as exc:
-            log.warning("cannot read nonce file %s: %s", path, exc.__class__.__name__)
-            return 0
-        try:
-            value = int(text)
-        except ValueError:
-            log.warning("ignoring corrupt nonce file %s", path)
-            return 0
-        return max(value, 0)
+            why = exc.__class__.__name__
+        else:
+            if data.isdigit() and len(data) <= MARK_DIGITS:  # bytes.isdigit: ASCII only
+                return int(data)
+            why = "not a number"
+        fallback = int(self._clock()) + RESERVE_MS
+        log.warning(
+            "unreadable nonce file %s (%s): continuing from %d ms above the clock",
+            path,
+            why,
+            RESERVE_MS,
+        )
+        return fallback
 
     def _store(self, value: int) -> None:
         """Write the mark ``value`` unless a higher one is already written (two writers may
@@ -188,10 +211,23 @@ class NonceSource:
         with self._lock:
             return self._last
 
-    def next(self) -> int:
+    def next(self, *, window: bool = False) -> int:
+        """A nonce above every one handed out: ``max(now_ms, last + 1)``.
+
+        ``window``: a nonce for a ``nonceWindow`` request instead, which must be within +-5 s
+        of the exchange's clock and unique, but need not exceed the others:
+        ``max(now_ms, last windowed + 1)``. It follows the clock even while ``last`` is ahead
+        of it (a restart continues above the persisted mark; a rejection jumps ahead), and
+        ``last`` still covers it, so a later plain nonce exceeds it too."""
         with self._lock:
-            value = max(int(self._clock()), self._last + 1)
-            self._last = value
+            now = int(self._clock())
+            if window:
+                value = max(now, self._last_window + 1)
+                self._last_window = value
+                self._last = max(self._last, value)
+            else:
+                value = max(now, self._last + 1)
+                self._last = value
             if self._path is not None and value > self._reserved:
                 self._reserved = value + RESERVE_MS
                 self._store(self._reserved)

@@ -37,7 +37,7 @@ def start_embedded_sandbox(options: LaunchOptions) -> SandboxProcess:
 
 
 class SandboxProcess:
-    """The embedded sandbox exchange in a child process (``python -m tui
+    """The embedded sandbox exchange in a child process (``python -P -m tui
     --embedded-sandbox-child``), on a loopback port chosen here, so that its URL is known at
     once and the desk can start before the sandbox listens (the desk waits for
     :meth:`ready` before its first request).
@@ -83,13 +83,18 @@ class SandboxProcess:
             embedded=True,
         )
         env = dict(os.environ)
-        # The child imports the same ``tui`` as this process, however this one found it.
+        # The child imports the same ``tui`` as this process, however this one found it, and no
+        # code from the working directory: ``-P`` keeps the cwd off sys.path (``python -m``
+        # would put it first: a ``tui/`` there would run), and relative PYTHONPATH entries,
+        # which name the cwd too, are dropped. Not ``-I``: it also ignores PYTHONPATH and the
+        # user site, where a source checkout or a ``pip install --user`` desk finds its code.
         root = str(Path(tui.__file__).resolve().parent.parent)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        inherited = env.get("PYTHONPATH", "").split(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join([root, *(p for p in inherited if os.path.isabs(p))])
         try:
             with open(log_path, "wb") as log:
                 self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "tui", SANDBOX_CHILD_ARG],
+                    [sys.executable, "-P", "-m", "tui", SANDBOX_CHILD_ARG],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=log,

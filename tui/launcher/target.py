@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 class LaunchError(Exception):
@@ -51,16 +54,33 @@ def embedded_state_path() -> Path:
 
 
 def pending_orders_path(target: Target) -> Path:
-    """Where orders in flight are kept between runs: one file per endpoint (the embedded
-    sandbox's port changes every run, so it has a fixed name)."""
+    """Where orders in flight are kept between runs: one journal per venue, endpoint and account,
+    named by a digest of the three (never the key), so a desk on another key at the same URL
+    never reads this desk's orders as its own (and reports them "never placed"). The embedded
+    sandbox has a fixed name: its key and port are new every run, one desk per paper account.
+
+    A journal of the older per-URL naming is left alone (its orders may be any key's: only
+    that key's desk can look them up) and logged, for the trader to check and delete."""
     import hashlib
 
     if target.embedded:
-        name = "pending-orders-sandbox.json"
-    else:
-        digest = hashlib.sha256(target.rest_url.encode("utf-8")).hexdigest()[:12]
-        name = f"pending-orders-{digest}.json"
-    return data_dir() / name
+        return data_dir() / "pending-orders-sandbox.json"
+    seed = f"whitebit\n{target.rest_url}\n{target.api_key}".encode()
+    path = data_dir() / f"pending-orders-whitebit-{hashlib.sha256(seed).hexdigest()[:12]}.json"
+    url_only = hashlib.sha256(target.rest_url.encode("utf-8")).hexdigest()[:12]
+    old = data_dir() / f"pending-orders-{url_only}.json"
+    try:
+        if old.stat().st_size:
+            log.warning(
+                "%s is a pending-orders journal of an older version, for %s and whichever key "
+                "was used then; it is no longer read: check its orders on the exchange, then "
+                "delete it",
+                old,
+                target.rest_url,
+            )
+    except OSError:
+        pass  # no older journal
+    return path
 
 
 def nonce_path(target: Target) -> Path | None:
