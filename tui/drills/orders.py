@@ -4,6 +4,7 @@ concurrent nonces (8), a server nonce ahead of the clock (9), quitting mid-order
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 from itertools import pairwise
 
@@ -13,7 +14,7 @@ from tui.api.signing import Credentials
 from tui.domain.models import OrderRequest, OrderType, Side
 from tui.service import CommandError, events
 
-from .base import DrillContext, EventLog, check, wait_until
+from .base import DrillContext, EventLog, check, max_in_window, wait_until
 
 LIMIT = "/api/v4/order/collateral/limit"
 MARKET = "/api/v4/order/collateral/market"
@@ -191,13 +192,18 @@ async def drill_429(ctx: DrillContext) -> None:
 
 
 async def drill_concurrent_nonces(ctx: DrillContext) -> None:
-    """8. 50 concurrent signed calls (reads and orders) on one client: no nonce rejection, and
-    the sandbox saw strictly increasing nonces."""
+    """8. 50 concurrent signed calls (reads and orders) on one client, each answer held 0.2 s by
+    the sandbox: they overlap on the wire (a client that sends one at a time needs 50 x 0.2 s),
+    no nonce rejection, and the sandbox saw strictly increasing nonces, none twice."""
     sb = await ctx.sandbox()
     key = sb.config.api_key
+    hold = 0.2
     async with WhiteBitRest(
         sb.rest_url, Credentials(key, sb.config.api_secret), timeout=5.0
     ) as rest:
+        await rest.balance_summary()  # connect and authenticate once before timing anything
+        first = len(sb.recorder.requests)
+        await sb.faults.inject("http_delay", seconds=hold, times=50)  # every REST path
         calls = []
         for i in range(50):
             if i % 5 == 0:
@@ -206,11 +212,23 @@ async def drill_concurrent_nonces(ctx: DrillContext) -> None:
                 calls.append(rest.balance_summary())
             else:
                 calls.append(rest.active_orders(market="BTC_PERP"))
+        started = time.monotonic()
         results = await asyncio.gather(*calls, return_exceptions=True)
+        took = time.monotonic() - started
     errors = [r for r in results if isinstance(r, Exception)]
     check(not errors, f"{len(errors)} calls failed: {errors[:1]}")
-    nonces = sb.recorder.nonces.get(key, [])
+    # Each request is held ``hold`` s after it arrives: those that arrived within one ``hold``
+    # of each other were in flight together.
+    arrivals = [r.at for r in sb.recorder.requests[first:]]
+    overlap = max_in_window(arrivals, hold)
+    check(
+        overlap > 1 and took < 50 * hold / 2,
+        f"the 50 calls ran one at a time on the wire: at most {overlap} in flight, "
+        f"{took:.1f} s in all (one at a time: {50 * hold:g} s)",
+    )
+    nonces = sb.recorder.nonces.get(key, [])[1:]
     check(len(nonces) == 50, f"the sandbox accepted {len(nonces)} nonces (want 50)")
+    check(len(set(nonces)) == 50, "a nonce was used twice")
     check(all(a < b for a, b in pairwise(nonces)), "nonces were not strictly increasing")
     check(sb.recorder.nonce_rejections() == 0, f"{sb.recorder.nonce_rejections()} nonce rejections")
     check(len(sb.recorder.orders) == 10, f"{len(sb.recorder.orders)} orders (want 10)")
