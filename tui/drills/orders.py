@@ -8,13 +8,16 @@ import time
 from decimal import Decimal
 from itertools import pairwise
 
+from textual.widgets import Select
+
 from tui.api.errors import RateLimitError
 from tui.api.rest import WhiteBitRest
 from tui.api.signing import Credentials
-from tui.domain.models import OrderRequest, OrderType, Side
+from tui.domain.models import OrderRequest, OrderType, Product, Side
 from tui.service import CommandError, events
 
 from .base import DrillContext, EventLog, check, max_in_window, wait_until
+from .screen import desk, desk_app, form_status, order_form, order_rows, ready, wait_screen
 
 LIMIT = "/api/v4/order/collateral/limit"
 MARKET = "/api/v4/order/collateral/market"
@@ -47,27 +50,75 @@ def pending_then(log: EventLog, cid: str) -> list[str]:
 
 async def drill_response_lost(ctx: DrillContext) -> None:
     """4. The order is committed but its response is lost (held past the client's timeout): no
-    blind resend, reconciled by clientOrderId, exactly one order, the UI goes pending -> open
-    (limit) / pending -> filled (market)."""
+    blind resend, reconciled by clientOrderId, exactly one order. Sent through the desk's real
+    order form: it shows the order pending ("Sending...") while the answer is out, then placed,
+    with the limit order's row in the open-orders pane and the market order's position listed."""
     sb = await ctx.sandbox()
     svc = ctx.service(sb, timeout=0.5)
-    log = await ctx.started(svc)
+    log = EventLog()
+    svc.subscribe(log)
     rec = sb.recorder
-    for req, path, final in (
-        (limit("drill4-limit"), LIMIT, "open"),
-        (market("drill4-market"), MARKET, "filled"),
+    async with desk_app(svc, confirm_limit_orders=False, confirm_market_above=D(10**9)) as (
+        app,
+        pilot,
     ):
-        await sb.faults.inject("http_delay", path=path, seconds=1.5)
-        orders = await svc.place_order(req)
-        cid = req.client_order_id
-        check(len(orders) == 1 and orders[0].client_order_id == cid, f"{cid}: got {orders}")
-        check(rec.count(path) == 1, f"{cid}: {rec.count(path)} requests sent (no resend allowed)")
-        check(len(rec.orders.get(cid, [])) == 1, f"{cid}: {rec.orders.get(cid)} orders created")
-        check(
-            pending_then(log, cid) == ["pending", final], f"{cid}: UI saw {pending_then(log, cid)}"
-        )
-        check(not svc.pending.entries(), "the order is still marked in flight")
-    check(any(o.client_order_id == "drill4-limit" for o in svc.orders.values()), "limit not listed")
+        await ready(app, pilot)
+        form = await order_form(app, pilot, Product.FUTURES)
+        for kind, path, final in (
+            (OrderType.LIMIT, LIMIT, "open"),
+            (OrderType.MARKET, MARKET, "filled"),
+        ):
+            await sb.faults.inject("http_delay", path=path, seconds=1.5)
+            form.query_one("#market", Select).value = "BTC_PERP"
+            form.query_one("#type", Select).value = kind
+            await pilot.pause()
+            form.set_values(
+                amount="0.01", **({"price": "50000"} if kind is OrderType.LIMIT else {})
+            )
+            since = len(log.items)
+            check(form.submit(), f"{kind.value}: the form refused a good order: {form.errors}")
+            await wait_until(
+                lambda s=since: any(isinstance(e, events.OrderPending) for _, e in log.items[s:]),
+                2,
+                "the order to be pending",
+            )
+            cid = next(
+                e.client_order_id
+                for _, e in log.items[since:]
+                if isinstance(e, events.OrderPending)
+            )
+            await wait_until(lambda c=cid: c in rec.orders, 2, f"{cid} to reach the exchange")
+            await wait_screen(pilot, lambda: form_status(form) == "Sending...", 0.4, "Sending...")
+            check(
+                cid not in {e.client_order_id for e in log.of(events.OrderAccepted)},
+                f"{cid}: accepted before its answer or reconciliation",
+            )
+            order_id = rec.orders[cid][0]
+            await wait_screen(
+                pilot, lambda: form_status(form).startswith("Placed"), 5, f"{cid} placed"
+            )
+            check(f"#{order_id}" in form_status(form), f"{cid}: form says {form_status(form)!r}")
+            if final == "open":
+                await wait_screen(
+                    pilot,
+                    lambda o=order_id: str(o) in order_rows(app),
+                    2,
+                    f"order #{order_id} in the open-orders pane",
+                )
+                row = order_rows(app)[str(order_id)]
+                check("BTC_PERP" in row and "buy" in row, f"orders pane row: {row!r}")
+            else:
+                await wait_screen(
+                    pilot,
+                    lambda: desk(app).positions_table.row_count == 1,
+                    2,
+                    "the filled order's position",
+                )
+            check(rec.count(path) == 1, f"{cid}: {rec.count(path)} requests sent (no resend)")
+            check(len(rec.orders.get(cid, [])) == 1, f"{cid}: {rec.orders.get(cid)} orders created")
+            life = pending_then(log, cid)
+            check(life == ["pending", final], f"{cid}: the service said {life}")
+            check(not svc.pending.entries(), "the order is still marked in flight")
 
 
 async def drill_request_lost(ctx: DrillContext) -> None:

@@ -17,6 +17,8 @@ from textual.widgets import Label
 
 from tui.app.main_app import CollateralApp
 from tui.app.screens.desk import DeskScreen
+from tui.app.widgets.order_form import OrderForm
+from tui.domain.models import Product
 from tui.service import TradingService
 
 from .base import DrillFailure
@@ -25,10 +27,13 @@ SIZE = (160, 50)
 
 
 @asynccontextmanager
-async def desk_app(service: TradingService) -> AsyncIterator[tuple[CollateralApp, Pilot[None]]]:
-    """The desk on ``service`` (the app starts the service, and stops it on exit)."""
-    app = CollateralApp(service, clock=lambda: "12:00:00", theme="textual-dark")
-    async with app.run_test(size=SIZE) as pilot:
+async def desk_app(
+    service: TradingService, **options: Any
+) -> AsyncIterator[tuple[CollateralApp, Pilot[None]]]:
+    """The desk on ``service`` (the app starts the service, and stops it on exit); ``options``
+    go to ``CollateralApp`` (e.g. ``confirm_limit_orders``)."""
+    app = CollateralApp(service, clock=lambda: "12:00:00", theme="textual-dark", **options)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         yield app, pilot
 
 
@@ -55,9 +60,7 @@ def toasts(app: CollateralApp) -> list[str]:
 def order_rows(app: CollateralApp) -> dict[str, str]:
     """The open-orders pane's rows: order id -> the row's cells as text."""
     table = desk(app).orders_table
-    return {
-        key: " ".join(cell.text for cell in table.cells(key) or ()) for key in table.row_keys
-    }
+    return {key: " ".join(cell.text for cell in table.cells(key) or ()) for key in table.row_keys}
 
 
 async def wait_screen(
@@ -67,7 +70,9 @@ async def wait_screen(
     start = time.monotonic()
     while not condition():
         if time.monotonic() - start > timeout:
-            raise DrillFailure(f"timed out after {timeout:g} s waiting for the screen to show {what}")
+            raise DrillFailure(
+                f"timed out after {timeout:g} s waiting for the screen to show {what}"
+            )
         await pilot.pause(0.03)
     return time.monotonic() - start
 
@@ -83,3 +88,26 @@ async def ready(app: CollateralApp, pilot: Pilot[Any], timeout: float = 10.0) ->
         "an enabled order entry",
     )
     return screen
+
+
+async def order_form(app: CollateralApp, pilot: Pilot[Any], product: Product) -> OrderForm:
+    """The desk's real order form for ``product``, built and shown."""
+    entry = desk(app).entry
+    entry.show_product(product)
+    await wait_screen(
+        pilot,
+        lambda: entry.active_form.product is product and entry.active_form.is_mounted,
+        5,
+        f"the {product.value} order form",
+    )
+    return entry.active_form
+
+
+def form_status(form: OrderForm) -> str:
+    return text_of(form.query_one("#form-status", Label))
+
+
+def field_message(form: OrderForm, field: str) -> str:
+    """The message shown next to ``field`` ("" when none is displayed)."""
+    label = form.query_one(f"#err-{field}", Label)
+    return text_of(label) if label.display else ""

@@ -9,6 +9,7 @@ from decimal import Decimal
 import aiohttp
 
 from tui.api.ws import STALE_AFTER
+from tui.app.widgets.tables import KeyedTable
 from tui.domain.models import OrderRequest, OrderType, Side, StreamState
 from tui.sandbox.faults import WarpClock
 from tui.service import events
@@ -222,49 +223,75 @@ async def drill_idle_timeout(ctx: DrillContext) -> None:
 
 async def drill_bad_frames(ctx: DrillContext) -> None:
     """10. Bad frames (invalid JSON, a snapshot missing fields, an oversized frame): no crash, the
-    error is shown, the stream carries on (or reconnects, for the oversized frame)."""
+    error is shown on the desk, the stream carries on (or reconnects, for the oversized frame)."""
     sb = await ctx.sandbox()
     svc = ctx.service(sb, stream={"max_frame_bytes": 256 * 1024})
-    log = await ctx.started(svc)
-    await wait_until(lambda: svc.stream_state("positions") is StreamState.LIVE, 5, "LIVE")
-    await svc.place_order(OrderRequest("BTC_PERP", Side.BUY, OrderType.MARKET, Decimal("0.01")))
-    await wait_until(lambda: len(svc.positions) == 1, 5, "the position on the stream")
+    log = EventLog()
+    svc.subscribe(log)
     rec = sb.recorder
+    async with desk_app(svc) as (app, pilot):
+        await wait_screen(
+            pilot, lambda: stream_label(app, "positions").has_class("-ok"), 10, "positions live"
+        )
+        await svc.place_order(OrderRequest("BTC_PERP", Side.BUY, OrderType.MARKET, Decimal("0.01")))
+        await wait_screen(
+            pilot, lambda: desk(app).positions_table.row_count == 1, 5, "the position"
+        )
 
-    async def bad(kind: str, expect: str) -> None:
+        async def bad(kind: str, expect: str) -> None:
+            since = time.monotonic()
+            snapshots = rec.ws[-1].sent["positionsMargin_update"]
+            app.clear_notifications()
+            await sb.faults.inject(kind)
+            await wait_until(
+                lambda: any(expect in e.message for e in log.of(events.ServiceError, since)),
+                3,
+                f"the error for {kind}",
+            )
+            error = next(e for e in log.of(events.ServiceError, since) if expect in e.message)
+            shown = f"[code {error.code}] {error.message}" if error.code is not None else ""
+            await wait_screen(
+                pilot,
+                lambda: any(expect in t and shown in t for t in toasts(app)),
+                2,
+                f"the error for {kind} ({error.message!r}; shown: {toasts(app)})",
+            )
+            await wait_until(
+                lambda: (
+                    rec.ws[-1].sent["positionsMargin_update"] >= snapshots + 2
+                    and svc.stream_age("positions") is not None
+                    and svc.stream_age("positions") < 0.5
+                ),
+                3,
+                f"the stream to carry on after {kind}",
+            )
+            check(len(rec.ws) == 1, f"{kind} caused a reconnect")
+            check(stream_label(app, "positions").has_class("-ok"), f"not live after {kind}")
+            check(desk(app).positions_table.row_count == 1, f"{kind} changed the positions shown")
+
+        await bad("ws_invalid_json", "invalid JSON")
+        await bad("ws_missing_fields", "positionsMargin_update")
         since = time.monotonic()
-        snapshots = rec.ws[-1].sent["positionsMargin_update"]
-        await sb.faults.inject(kind)
-        await wait_until(
-            lambda: any(expect in e.message for e in log.of(events.ServiceError, since)),
-            3,
-            f"the error for {kind} to be shown",
+        await sb.faults.inject("ws_oversized", size=512 * 1024)
+        await wait_until(lambda: len(rec.ws) >= 2, 5, "a reconnect after the oversized frame")
+        await wait_screen(
+            pilot, lambda: stream_label(app, "positions").has_class("-ok"), 5, "live again"
         )
-        await wait_until(
-            lambda: (
-                rec.ws[-1].sent["positionsMargin_update"] >= snapshots + 2
-                and svc.stream_age("positions") is not None
-                and svc.stream_age("positions") < 0.5
-            ),
-            3,
-            f"the stream to carry on after {kind}",
+        details = [e.detail for _, e in log.states("positions", since)]
+        check(
+            any("1009" in d or "too big" in d.lower() for d in details),
+            f"the oversized frame was not reported: {details}",
         )
-        check(len(rec.ws) == 1, f"{kind} caused a reconnect")
-        check(len(svc.positions) == 1, f"{kind} changed the positions shown")
-
-    await bad("ws_invalid_json", "invalid JSON")
-    await bad("ws_missing_fields", "positionsMargin_update")
-    since = time.monotonic()
-    await sb.faults.inject("ws_oversized", size=512 * 1024)
-    await wait_until(lambda: len(rec.ws) >= 2, 5, "a reconnect after the oversized frame")
-    await wait_until(lambda: svc.stream_state("positions") is StreamState.LIVE, 5, "LIVE again")
-    details = [e.detail for _, e in log.states("positions", since)]
-    check(
-        any("1009" in d or "too big" in d.lower() for d in details),
-        f"the oversized frame was not reported: {details}",
-    )
-    check(len(svc.positions) == 1, "positions lost after the reconnect")
-    check(
-        svc._tasks and not any(t.done() for t in svc._tasks if t.get_name() == "service-poll"),
-        "the service poll loop died",
-    )
+        check(desk(app).positions_table.row_count == 1, "positions lost after the reconnect")
+        await pilot.press("e")  # the desk's event log: the reason of the reconnect is there
+        await wait_screen(pilot, lambda: app.screen.id != "desk-screen", 2, "the event log")
+        table = app.screen.query_one("#events-table", KeyedTable)
+        rows = [" ".join(c.text for c in table.cells(k) or ()) for k in table.row_keys]
+        check(
+            any("1009" in r or "too big" in r.lower() for r in rows),
+            f"the event log does not show why the stream reconnected: {rows[-5:]}",
+        )
+        check(
+            svc._tasks and not any(t.done() for t in svc._tasks if t.get_name() == "service-poll"),
+            "the service poll loop died",
+        )
