@@ -4,9 +4,13 @@ concurrent nonces (8), a server nonce ahead of the clock (9), quitting mid-order
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
+import sys
 import time
 from decimal import Decimal
 from itertools import pairwise
+from pathlib import Path
 
 from textual.widgets import Select
 
@@ -312,47 +316,83 @@ async def drill_nonce_ahead(ctx: DrillContext) -> None:
     check(all(a < b for a, b in pairwise(nonces)), "accepted nonces went backwards")
 
 
+def _child_command(spec: dict[str, object]) -> list[str]:
+    """``python -I`` (nothing from the working directory) running :mod:`tui.drills.desk_child`
+    from the same ``tui`` package as this drill."""
+    import tui
+
+    root = str(Path(tui.__file__).resolve().parent.parent)
+    code = (
+        f"import sys; sys.path.insert(0, {root!r}); from tui.drills.desk_child import main; main()"
+    )
+    return [sys.executable, "-I", "-c", code, json.dumps(spec)]
+
+
 async def drill_quit_in_flight(ctx: DrillContext) -> None:
-    """13. Quit with an order in flight: the pending order is on disk before it is sent and is
-    reconciled at the next start (found -> accepted; never sent -> reported, not resent)."""
+    """13. A desk process is killed (SIGKILL) with one order committed at the exchange whose
+    answer is still out, and one written down whose request never arrived (two lost requests:
+    uncertain). At the next start both are reconciled from the journal: the first found and
+    shown accepted, the second reported as never placed; neither is sent again."""
     sb = await ctx.sandbox()
     rec = sb.recorder
     pending = ctx.tmp / "pending-orders.json"
-    svc = ctx.service(sb, timeout=5.0, pending_path=pending)
-    await ctx.started(svc)
+    spec = {
+        "rest_url": sb.rest_url,
+        "ws_url": sb.ws_url,
+        "api_key": sb.config.api_key,
+        "api_secret": sb.config.api_secret,
+        "nonce_path": str(ctx.tmp / "nonce"),
+        "pending_path": str(pending),
+        "orders": [["drill13-unsent", "49000"], ["drill13-sent", "50000"]],
+    }
+    # The first order's request is lost twice (never reaches the engine); the second is
+    # committed and its answer held far past the kill.
+    await sb.faults.inject("http_reset", path=LIMIT, times=2)
+    await sb.faults.inject("http_delay", path=LIMIT, seconds=60.0)
+    child = await asyncio.create_subprocess_exec(
+        *_child_command(spec),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await wait_until(lambda: "drill13-sent" in rec.orders, 20, "the order at the exchange")
+        check(child.returncode is None, "the desk process exited before the kill")
+        journal = pending.read_text(encoding="utf-8", errors="replace")
+        check(
+            "drill13-sent" in journal and "drill13-unsent" in journal,
+            "the in-flight orders are not in the journal on disk",
+        )
+        child.send_signal(signal.SIGKILL)
+    finally:
+        if child.returncode is None:
+            child.kill()
+        out, err = await child.communicate()
+    check(child.returncode == -signal.SIGKILL, f"the desk ended with {child.returncode}: {err!r}")
+    check(b"uncertain drill13-unsent" in out, f"the lost order was not uncertain: {out!r}")
+    check(b"placed drill13-sent" not in out, "the held order was answered before the kill")
+    sb.faults.clear()
 
-    # The exchange commits the order but holds the answer; the trader quits meanwhile.
-    await sb.faults.inject("http_delay", path=LIMIT, seconds=3.0)
-    task = asyncio.create_task(svc.place_order(limit("drill13-sent")))
-    await wait_until(lambda: "drill13-sent" in rec.orders, 5, "the order to reach the exchange")
-    task.cancel()  # what the app's exit does to a running worker
-    await asyncio.gather(task, return_exceptions=True)
-    await svc.stop()
-    check(pending.exists() and "drill13-sent" in pending.read_text(), "the order was not persisted")
-
-    # A second order is written down but the app dies before it is sent.
-    from tui.service.pending import PendingOrders
-
-    PendingOrders(pending).add(limit("drill13-unsent", "0.002", "49000"))
-
-    svc2 = ctx.service(sb, pending_path=pending)
-    log2 = await ctx.started(svc2)
-    done = {e.client_order_id: e for e in log2.of(events.PendingOrderReconciled)}
+    svc = ctx.service(sb, pending_path=pending, nonce_path=ctx.tmp / "nonce")  # the restart
+    log = await ctx.started(svc)
+    done = {e.client_order_id: e for e in log.of(events.PendingOrderReconciled)}
     check(set(done) == {"drill13-sent", "drill13-unsent"}, f"reconciled: {sorted(done)}")
     check(len(done["drill13-sent"].orders) == 1, "the sent order was not found")
-    check(not done["drill13-unsent"].orders, "an order that was never sent was found")
+    check(not done["drill13-unsent"].orders, "an order that was never placed was found")
     check(
-        any("drill13-unsent" in e.message for e in log2.of(events.ServiceError)),
+        any("drill13-unsent" in e.message for e in log.of(events.ServiceError)),
         "the unsent order was not reported to the trader",
     )
     check(
-        any(e.client_order_id == "drill13-sent" for e in log2.of(events.OrderAccepted)),
+        any(e.client_order_id == "drill13-sent" for e in log.of(events.OrderAccepted)),
         "the found order was not shown as accepted",
     )
     check(len(rec.orders.get("drill13-sent", [])) == 1, "the in-flight order was sent again")
-    check("drill13-unsent" not in rec.orders, "the unsent order was sent at restart")
-    check(not svc2.pending.entries(), "entries left after reconciliation")
-    check(any(o.client_order_id == "drill13-sent" for o in svc2.orders.values()), "not listed")
+    check("drill13-unsent" not in rec.orders, "the unsent order was placed")
+    sent = [c for c in rec.calls(LIMIT) if c.client_order_id == "drill13-sent"]
+    check(len(sent) == 1, f"the in-flight order was sent {len(sent)} times")
+    check(not svc.pending.entries(), "entries left after reconciliation")
+    check(any(o.client_order_id == "drill13-sent" for o in svc.orders.values()), "not listed")
 
 
 __all__ = [
