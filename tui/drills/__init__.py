@@ -38,7 +38,7 @@ class DrillResult:
 
 
 def _registry() -> list[Drill]:
-    from . import money, orders, safety, stream
+    from . import fuzz, money, orders, safety, stream
 
     return [
         Drill(1, "WS dropped without close", stream.drill_ws_drop),
@@ -55,6 +55,7 @@ def _registry() -> list[Drill]:
         Drill(12, "secret leakage", safety.drill_secrets),
         Drill(13, "desk killed with an order in flight", orders.drill_quit_in_flight),
         Drill(14, "safe defaults", safety.drill_safe_defaults),
+        Drill(15, "hostile input (fuzz)", fuzz.drill_fuzz, timeout=240.0),
     ]
 
 
