@@ -24,6 +24,7 @@ import hmac
 import json
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -293,8 +294,40 @@ def drawn_probes(examples: int = EXAMPLES) -> list[Probe]:
         frame = f'{{"id":7,"method":"{method}","params":{render(value)}}}'
         probes.append(Probe(f"drawn ws {method} params={_short(render(value))}", frame=frame))
 
+    queries = st.sampled_from(PUBLIC_QUERIES)
+    text = st.text(min_size=1, max_size=30)
+
+    @settings(max_examples=examples // 3, deadline=None, database=None, derandomize=True)
+    @given(queries, text)
+    def query(target: tuple[str, str], value: str) -> None:
+        path, param = target
+        encoded = urllib.parse.quote(value, safe="")
+        probes.append(
+            Probe(
+                f"drawn GET {path}?{param}={_short(value)!r}",
+                "GET",
+                path,
+                f"{param}={encoded}",
+                refuse=any(c.isdigit() and not c.isascii() for c in value) and value.strip() != "",
+            )
+        )
+
+    @settings(max_examples=examples // 3, deadline=None, database=None, derandomize=True)
+    @given(st.sampled_from([LIMIT, "/api/v4/collateral-account/leverage"]), values, text)
+    def unsigned(path: str, value: Any, key: str) -> None:
+        body = render(value).encode()
+        headers = (
+            ("X-TXC-APIKEY", key.encode("utf-8")),
+            ("X-TXC-PAYLOAD", base64.b64encode(body)),
+            ("X-TXC-SIGNATURE", hashlib.sha512(body).hexdigest().encode()),
+        )
+        label = f"drawn unsigned {path} payload={_short(render(value))} key={_short(key)!r}"
+        probes.append(Probe(label, path=path, body=body, headers=headers))
+
     rest()
     ws()
+    query()
+    unsigned()
     return probes
 
 
@@ -459,7 +492,7 @@ class Fuzzer:
             self.fail(probe, "accepted non-ASCII digits as a number")
         elif status >= 400 and data is not None and not error_shape(status, data):
             self.fail(probe, f"HTTP {status} not in WhiteBIT's error shape: {str(data)[:80]}")
-        if probe.signed is None or before is None:
+        if probe.method != "POST" or before is None:
             return before
         after = await self.state()
         if status != 200 and after != before:
