@@ -68,36 +68,33 @@ async def drill_response_lost(ctx: DrillContext) -> None:
     ):
         await ready(app, pilot)
         form = await order_form(app, pilot, Product.FUTURES)
-        for kind, path, final in (
-            (OrderType.LIMIT, LIMIT, "open"),
-            (OrderType.MARKET, MARKET, "filled"),
-        ):
+
+        async def one(kind: OrderType, path: str, final: str) -> None:
             await sb.faults.inject("http_delay", path=path, seconds=1.5)
             form.query_one("#market", Select).value = "BTC_PERP"
             form.query_one("#type", Select).value = kind
             await pilot.pause()
-            form.set_values(
-                amount="0.01", **({"price": "50000"} if kind is OrderType.LIMIT else {})
-            )
+            prices = {"price": "50000"} if kind is OrderType.LIMIT else {}
+            form.set_values(amount="0.01", **prices)
             since = len(log.items)
             check(form.submit(), f"{kind.value}: the form refused a good order: {form.errors}")
-            await wait_until(
-                lambda s=since: any(isinstance(e, events.OrderPending) for _, e in log.items[s:]),
-                2,
-                "the order to be pending",
-            )
-            cid = next(
-                e.client_order_id
-                for _, e in log.items[since:]
-                if isinstance(e, events.OrderPending)
-            )
-            await wait_until(lambda c=cid: c in rec.orders, 2, f"{cid} to reach the exchange")
+
+            def pending() -> list[str]:
+                return [
+                    e.client_order_id
+                    for _, e in log.items[since:]
+                    if isinstance(e, events.OrderPending)
+                ]
+
+            await wait_until(pending, 2, "the order to be pending")
+            cid = pending()[0]
+            await wait_until(lambda: cid in rec.orders, 2, f"{cid} to reach the exchange")
             await wait_screen(pilot, lambda: form_status(form) == "Sending...", 0.4, "Sending...")
             check(
                 cid not in {e.client_order_id for e in log.of(events.OrderAccepted)},
                 f"{cid}: accepted before its answer or reconciliation",
             )
-            order_id = rec.orders[cid][0]
+            order_id = str(rec.orders[cid][0])
             await wait_screen(
                 pilot, lambda: form_status(form).startswith("Placed"), 5, f"{cid} placed"
             )
@@ -105,11 +102,11 @@ async def drill_response_lost(ctx: DrillContext) -> None:
             if final == "open":
                 await wait_screen(
                     pilot,
-                    lambda o=order_id: str(o) in order_rows(app),
+                    lambda: order_id in order_rows(app),
                     2,
                     f"order #{order_id} in the open-orders pane",
                 )
-                row = order_rows(app)[str(order_id)]
+                row = order_rows(app)[order_id]
                 check("BTC_PERP" in row and "buy" in row, f"orders pane row: {row!r}")
             else:
                 await wait_screen(
@@ -123,6 +120,9 @@ async def drill_response_lost(ctx: DrillContext) -> None:
             life = pending_then(log, cid)
             check(life == ["pending", final], f"{cid}: the service said {life}")
             check(not svc.pending.entries(), "the order is still marked in flight")
+
+        await one(OrderType.LIMIT, LIMIT, "open")
+        await one(OrderType.MARKET, MARKET, "filled")
 
 
 async def drill_request_lost(ctx: DrillContext) -> None:
@@ -336,7 +336,7 @@ async def drill_quit_in_flight(ctx: DrillContext) -> None:
     sb = await ctx.sandbox()
     rec = sb.recorder
     pending = ctx.tmp / "pending-orders.json"
-    spec = {
+    spec: dict[str, object] = {
         "rest_url": sb.rest_url,
         "ws_url": sb.ws_url,
         "api_key": sb.config.api_key,
