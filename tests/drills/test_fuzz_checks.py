@@ -11,14 +11,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from tui.drills.fuzz import (
-    PING,
-    Fuzzer,
-    Probe,
-    drawn_probes,
-    error_shape,
-    fixed_probes,
-)
+from tui.drills.fuzz import Fuzzer, error_shape
+from tui.drills.fuzz_inputs import PING, Probe, drawn_probes, fixed_probes
 
 
 def test_error_shape() -> None:
