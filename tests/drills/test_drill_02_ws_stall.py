@@ -1,4 +1,5 @@
-"""Drill 2: The stream stalls silently: STALE within 3 s, forced reconnect within 10 s."""
+"""Drill 2: the stream stalls silently: STALE on the desk within 3 s, the stalled connection
+dropped within 10 s, each measured from the stall."""
 
 from drill_support import run
 

@@ -1,8 +1,9 @@
-"""Drill 8: 50 concurrent signed calls: strictly increasing nonces, no rejection."""
+"""Drill 8: 50 concurrent signed calls overlap on the wire; strictly increasing nonces, none
+twice, no rejection. Fails while the REST client holds its lock across the HTTP exchange."""
 
 from drill_support import run
 
 
 async def test_drill_08_concurrent_nonces() -> None:
     result = await run(8)
-    assert result.ok
+    assert result.counters.faults == 50  # every answer held: the calls must overlap

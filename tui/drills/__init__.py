@@ -38,7 +38,7 @@ class DrillResult:
 
 
 def _registry() -> list[Drill]:
-    from . import money, orders, safety, stream
+    from . import fuzz, money, orders, safety, stream
 
     return [
         Drill(1, "WS dropped without close", stream.drill_ws_drop),
@@ -53,8 +53,9 @@ def _registry() -> list[Drill]:
         Drill(10, "bad frames", stream.drill_bad_frames),
         Drill(11, "money math and order-form input", money.drill_money_math),
         Drill(12, "secret leakage", safety.drill_secrets),
-        Drill(13, "quit with an order in flight", orders.drill_quit_in_flight),
+        Drill(13, "desk killed with an order in flight", orders.drill_quit_in_flight),
         Drill(14, "safe defaults", safety.drill_safe_defaults),
+        Drill(15, "hostile input (fuzz)", fuzz.drill_fuzz, timeout=240.0),
     ]
 
 

@@ -73,6 +73,14 @@ async def wait_until(
     return time.monotonic() - start
 
 
+def max_in_window(times: list[float], window: float) -> int:
+    """The most of ``times`` (sorted) that fall within one ``window`` of each other."""
+    best = 0
+    for i, start in enumerate(times):
+        best = max(best, sum(1 for t in times[i:] if t - start < window))
+    return best
+
+
 class EventLog:
     """Collects a service's events with their monotonic time."""
 

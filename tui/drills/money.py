@@ -16,7 +16,7 @@ from tui.api.rest import WhiteBitRest
 from tui.api.signing import Credentials, encode_body, sign_request
 from tui.domain import risk
 from tui.domain.markets import ACCOUNT_LEVERAGES
-from tui.domain.models import Direction, Market, OrderRequest, OrderType, Side
+from tui.domain.models import Direction, Market, OrderRequest, OrderType, Product, Side
 from tui.domain.validation import OrderForm, ValidationResult, validate_order_form
 from tui.sandbox.faults import ORDER_PATHS
 from tui.service import TradingService
@@ -249,42 +249,57 @@ async def submit(
 
 async def drill_money_math(ctx: DrillContext) -> None:
     """11. Money math holds exactly; every bad order-form input gets a clear message at its field
-    and nothing reaches the exchange; a good form still goes through (control)."""
+    and nothing reaches the exchange; a good form still goes through (control). Amounts and
+    prices are typed into the desk's real order form (the message read off the label next to
+    the field); leverage and position-side cases need an account state the sandbox will not
+    take, so they go through the form's validation with that state."""
     try:
         import hypothesis  # noqa: F401
     except ImportError:
         raise DrillFailure("needs hypothesis: pip install '.[test]'") from None
     money_properties()
 
+    from textual.widgets import Select
+
+    from .screen import desk_app, field_message, form_status, order_form, ready, wait_screen
+
     sb = await ctx.sandbox()
     svc = ctx.service(sb)
-    await ctx.started(svc)
-    market = svc.markets["BTC_PERP"]
-    mark = svc.mark_price("BTC_PERP")
-    check(mark is not None, "no mark price")
-    assert mark is not None
-    cases = bad_inputs(market, mark, svc.free_collateral(), svc.leverage, examples=60)
-    for case in cases:
-        result = await submit(svc, case.form, leverage=case.leverage, hedge=case.hedge)
-        ctx.counters.bad_inputs += 1
-        message = result.errors.get(case.field, "")
-        check(result.request is None, f"bad input {case.form!r} produced a request")
-        check(
-            len(message) >= 8,
-            f"no clear message at {case.field} for {case.form!r}: {result.errors}",
-        )
-    sent = sb.recorder.order_requests()
-    check(not sent, f"{len(sent)} order requests reached the exchange from bad input")
+    async with desk_app(svc, confirm_limit_orders=False) as (app, pilot):
+        await ready(app, pilot)
+        form = await order_form(app, pilot, Product.FUTURES)
+        market = svc.markets["BTC_PERP"]
+        mark = svc.mark_price("BTC_PERP")
+        check(mark is not None, "no mark price")
+        assert mark is not None
+        form.query_one("#market", Select).value = market.name
+        form.query_one("#type", Select).value = OrderType.LIMIT
+        await pilot.pause()
+        cases = bad_inputs(market, mark, svc.free_collateral(), svc.leverage, examples=60)
+        for case in cases:
+            ctx.counters.bad_inputs += 1
+            if case.leverage is not None or case.hedge is not None:
+                result = await submit(svc, case.form, leverage=case.leverage, hedge=case.hedge)
+                message = result.errors.get(case.field, "")
+                check(result.request is None, f"bad input {case.form!r} produced a request")
+            else:
+                form.set_values(amount=case.form.amount, price=case.form.price)
+                await pilot.pause()  # the inputs' own Changed messages
+                check(not form.submit(), f"the form sent bad input {case.form!r}")
+                message = field_message(form, case.field)
+                status = form_status(form)
+                check(status.startswith("Not sent"), f"{case.form!r}: form status {status!r}")
+            check(
+                len(message) >= 8,
+                f"no clear message at {case.field} for {case.form!r}: {form.errors}",
+            )
+        sent = sb.recorder.order_requests()
+        check(not sent, f"{len(sent)} order requests reached the exchange from bad input")
 
-    good = OrderForm(
-        market="BTC_PERP",
-        side="buy",
-        type=OrderType.LIMIT,
-        amount="0.01",
-        price=format(mark - 1000, "f"),
-    )
-    result = await submit(svc, good)
-    check(result.request is not None, f"a good form was refused: {result.errors}")
+        form.set_values(amount="0.01", price=format(mark - 1000, "f"))
+        await pilot.pause()
+        check(form.submit(), f"a good form was refused: {form.errors}")
+        await wait_screen(pilot, lambda: form_status(form).startswith("Placed"), 5, "Placed")
     sent = sb.recorder.order_requests()
     check(len(sent) == 1 and sent[0].path in ORDER_PATHS, "the good form was not sent once")
     floats: list[str] = []

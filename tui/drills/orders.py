@@ -4,16 +4,24 @@ concurrent nonces (8), a server nonce ahead of the clock (9), quitting mid-order
 from __future__ import annotations
 
 import asyncio
+import json
+import signal
+import sys
+import time
 from decimal import Decimal
 from itertools import pairwise
+from pathlib import Path
+
+from textual.widgets import Select
 
 from tui.api.errors import RateLimitError
 from tui.api.rest import WhiteBitRest
 from tui.api.signing import Credentials
-from tui.domain.models import OrderRequest, OrderType, Side
+from tui.domain.models import OrderRequest, OrderType, Product, Side
 from tui.service import CommandError, events
 
-from .base import DrillContext, EventLog, check, wait_until
+from .base import DrillContext, EventLog, check, max_in_window, wait_until
+from .screen import desk, desk_app, form_status, order_form, order_rows, ready, wait_screen
 
 LIMIT = "/api/v4/order/collateral/limit"
 MARKET = "/api/v4/order/collateral/market"
@@ -46,27 +54,75 @@ def pending_then(log: EventLog, cid: str) -> list[str]:
 
 async def drill_response_lost(ctx: DrillContext) -> None:
     """4. The order is committed but its response is lost (held past the client's timeout): no
-    blind resend, reconciled by clientOrderId, exactly one order, the UI goes pending -> open
-    (limit) / pending -> filled (market)."""
+    blind resend, reconciled by clientOrderId, exactly one order. Sent through the desk's real
+    order form: it shows the order pending ("Sending...") while the answer is out, then placed,
+    with the limit order's row in the open-orders pane and the market order's position listed."""
     sb = await ctx.sandbox()
     svc = ctx.service(sb, timeout=0.5)
-    log = await ctx.started(svc)
+    log = EventLog()
+    svc.subscribe(log)
     rec = sb.recorder
-    for req, path, final in (
-        (limit("drill4-limit"), LIMIT, "open"),
-        (market("drill4-market"), MARKET, "filled"),
+    async with desk_app(svc, confirm_limit_orders=False, confirm_market_above=D(10**9)) as (
+        app,
+        pilot,
     ):
-        await sb.faults.inject("http_delay", path=path, seconds=1.5)
-        orders = await svc.place_order(req)
-        cid = req.client_order_id
-        check(len(orders) == 1 and orders[0].client_order_id == cid, f"{cid}: got {orders}")
-        check(rec.count(path) == 1, f"{cid}: {rec.count(path)} requests sent (no resend allowed)")
-        check(len(rec.orders.get(cid, [])) == 1, f"{cid}: {rec.orders.get(cid)} orders created")
-        check(
-            pending_then(log, cid) == ["pending", final], f"{cid}: UI saw {pending_then(log, cid)}"
-        )
-        check(not svc.pending.entries(), "the order is still marked in flight")
-    check(any(o.client_order_id == "drill4-limit" for o in svc.orders.values()), "limit not listed")
+        await ready(app, pilot)
+        form = await order_form(app, pilot, Product.FUTURES)
+
+        async def one(kind: OrderType, path: str, final: str) -> None:
+            await sb.faults.inject("http_delay", path=path, seconds=1.5)
+            form.query_one("#market", Select).value = "BTC_PERP"
+            form.query_one("#type", Select).value = kind
+            await pilot.pause()
+            prices = {"price": "50000"} if kind is OrderType.LIMIT else {}
+            form.set_values(amount="0.01", **prices)
+            since = len(log.items)
+            check(form.submit(), f"{kind.value}: the form refused a good order: {form.errors}")
+
+            def pending() -> list[str]:
+                return [
+                    e.client_order_id
+                    for _, e in log.items[since:]
+                    if isinstance(e, events.OrderPending)
+                ]
+
+            await wait_until(pending, 2, "the order to be pending")
+            cid = pending()[0]
+            await wait_until(lambda: cid in rec.orders, 2, f"{cid} to reach the exchange")
+            await wait_screen(pilot, lambda: form_status(form) == "Sending...", 0.4, "Sending...")
+            check(
+                cid not in {e.client_order_id for e in log.of(events.OrderAccepted)},
+                f"{cid}: accepted before its answer or reconciliation",
+            )
+            order_id = str(rec.orders[cid][0])
+            await wait_screen(
+                pilot, lambda: form_status(form).startswith("Placed"), 5, f"{cid} placed"
+            )
+            check(f"#{order_id}" in form_status(form), f"{cid}: form says {form_status(form)!r}")
+            if final == "open":
+                await wait_screen(
+                    pilot,
+                    lambda: order_id in order_rows(app),
+                    2,
+                    f"order #{order_id} in the open-orders pane",
+                )
+                row = order_rows(app)[order_id]
+                check("BTC_PERP" in row and "buy" in row, f"orders pane row: {row!r}")
+            else:
+                await wait_screen(
+                    pilot,
+                    lambda: desk(app).positions_table.row_count == 1,
+                    2,
+                    "the filled order's position",
+                )
+            check(rec.count(path) == 1, f"{cid}: {rec.count(path)} requests sent (no resend)")
+            check(len(rec.orders.get(cid, [])) == 1, f"{cid}: {rec.orders.get(cid)} orders created")
+            life = pending_then(log, cid)
+            check(life == ["pending", final], f"{cid}: the service said {life}")
+            check(not svc.pending.entries(), "the order is still marked in flight")
+
+        await one(OrderType.LIMIT, LIMIT, "open")
+        await one(OrderType.MARKET, MARKET, "filled")
 
 
 async def drill_request_lost(ctx: DrillContext) -> None:
@@ -191,13 +247,18 @@ async def drill_429(ctx: DrillContext) -> None:
 
 
 async def drill_concurrent_nonces(ctx: DrillContext) -> None:
-    """8. 50 concurrent signed calls (reads and orders) on one client: no nonce rejection, and
-    the sandbox saw strictly increasing nonces."""
+    """8. 50 concurrent signed calls (reads and orders) on one client, each answer held 0.2 s by
+    the sandbox: they overlap on the wire (a client that sends one at a time needs 50 x 0.2 s),
+    no nonce rejection, and the sandbox saw strictly increasing nonces, none twice."""
     sb = await ctx.sandbox()
     key = sb.config.api_key
+    hold = 0.2
     async with WhiteBitRest(
         sb.rest_url, Credentials(key, sb.config.api_secret), timeout=5.0
     ) as rest:
+        await rest.balance_summary()  # connect and authenticate once before timing anything
+        first = len(sb.recorder.requests)
+        await sb.faults.inject("http_delay", seconds=hold, times=50)  # every REST path
         calls = []
         for i in range(50):
             if i % 5 == 0:
@@ -206,11 +267,23 @@ async def drill_concurrent_nonces(ctx: DrillContext) -> None:
                 calls.append(rest.balance_summary())
             else:
                 calls.append(rest.active_orders(market="BTC_PERP"))
+        started = time.monotonic()
         results = await asyncio.gather(*calls, return_exceptions=True)
+        took = time.monotonic() - started
     errors = [r for r in results if isinstance(r, Exception)]
     check(not errors, f"{len(errors)} calls failed: {errors[:1]}")
-    nonces = sb.recorder.nonces.get(key, [])
+    # Each request is held ``hold`` s after it arrives: those that arrived within one ``hold``
+    # of each other were in flight together.
+    arrivals = [r.at for r in sb.recorder.requests[first:]]
+    overlap = max_in_window(arrivals, hold)
+    check(
+        overlap > 1 and took < 50 * hold / 2,
+        f"the 50 calls ran one at a time on the wire: at most {overlap} in flight, "
+        f"{took:.1f} s in all (one at a time: {50 * hold:g} s)",
+    )
+    nonces = sb.recorder.nonces.get(key, [])[1:]
     check(len(nonces) == 50, f"the sandbox accepted {len(nonces)} nonces (want 50)")
+    check(len(set(nonces)) == 50, "a nonce was used twice")
     check(all(a < b for a, b in pairwise(nonces)), "nonces were not strictly increasing")
     check(sb.recorder.nonce_rejections() == 0, f"{sb.recorder.nonce_rejections()} nonce rejections")
     check(len(sb.recorder.orders) == 10, f"{len(sb.recorder.orders)} orders (want 10)")
@@ -243,47 +316,83 @@ async def drill_nonce_ahead(ctx: DrillContext) -> None:
     check(all(a < b for a, b in pairwise(nonces)), "accepted nonces went backwards")
 
 
+def _child_command(spec: dict[str, object]) -> list[str]:
+    """``python -I`` (nothing from the working directory) running :mod:`tui.drills.desk_child`
+    from the same ``tui`` package as this drill."""
+    import tui
+
+    root = str(Path(tui.__file__).resolve().parent.parent)
+    code = (
+        f"import sys; sys.path.insert(0, {root!r}); from tui.drills.desk_child import main; main()"
+    )
+    return [sys.executable, "-I", "-c", code, json.dumps(spec)]
+
+
 async def drill_quit_in_flight(ctx: DrillContext) -> None:
-    """13. Quit with an order in flight: the pending order is on disk before it is sent and is
-    reconciled at the next start (found -> accepted; never sent -> reported, not resent)."""
+    """13. A desk process is killed (SIGKILL) with one order committed at the exchange whose
+    answer is still out, and one written down whose request never arrived (two lost requests:
+    uncertain). At the next start both are reconciled from the journal: the first found and
+    shown accepted, the second reported as never placed; neither is sent again."""
     sb = await ctx.sandbox()
     rec = sb.recorder
     pending = ctx.tmp / "pending-orders.json"
-    svc = ctx.service(sb, timeout=5.0, pending_path=pending)
-    await ctx.started(svc)
+    spec: dict[str, object] = {
+        "rest_url": sb.rest_url,
+        "ws_url": sb.ws_url,
+        "api_key": sb.config.api_key,
+        "api_secret": sb.config.api_secret,
+        "nonce_path": str(ctx.tmp / "nonce"),
+        "pending_path": str(pending),
+        "orders": [["drill13-unsent", "49000"], ["drill13-sent", "50000"]],
+    }
+    # The first order's request is lost twice (never reaches the engine); the second is
+    # committed and its answer held far past the kill.
+    await sb.faults.inject("http_reset", path=LIMIT, times=2)
+    await sb.faults.inject("http_delay", path=LIMIT, seconds=60.0)
+    child = await asyncio.create_subprocess_exec(
+        *_child_command(spec),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await wait_until(lambda: "drill13-sent" in rec.orders, 20, "the order at the exchange")
+        check(child.returncode is None, "the desk process exited before the kill")
+        journal = pending.read_text(encoding="utf-8", errors="replace")
+        check(
+            "drill13-sent" in journal and "drill13-unsent" in journal,
+            "the in-flight orders are not in the journal on disk",
+        )
+        child.send_signal(signal.SIGKILL)
+    finally:
+        if child.returncode is None:
+            child.kill()
+        out, err = await child.communicate()
+    check(child.returncode == -signal.SIGKILL, f"the desk ended with {child.returncode}: {err!r}")
+    check(b"uncertain drill13-unsent" in out, f"the lost order was not uncertain: {out!r}")
+    check(b"placed drill13-sent" not in out, "the held order was answered before the kill")
+    sb.faults.clear()
 
-    # The exchange commits the order but holds the answer; the trader quits meanwhile.
-    await sb.faults.inject("http_delay", path=LIMIT, seconds=3.0)
-    task = asyncio.create_task(svc.place_order(limit("drill13-sent")))
-    await wait_until(lambda: "drill13-sent" in rec.orders, 5, "the order to reach the exchange")
-    task.cancel()  # what the app's exit does to a running worker
-    await asyncio.gather(task, return_exceptions=True)
-    await svc.stop()
-    check(pending.exists() and "drill13-sent" in pending.read_text(), "the order was not persisted")
-
-    # A second order is written down but the app dies before it is sent.
-    from tui.service.pending import PendingOrders
-
-    PendingOrders(pending).add(limit("drill13-unsent", "0.002", "49000"))
-
-    svc2 = ctx.service(sb, pending_path=pending)
-    log2 = await ctx.started(svc2)
-    done = {e.client_order_id: e for e in log2.of(events.PendingOrderReconciled)}
+    svc = ctx.service(sb, pending_path=pending, nonce_path=ctx.tmp / "nonce")  # the restart
+    log = await ctx.started(svc)
+    done = {e.client_order_id: e for e in log.of(events.PendingOrderReconciled)}
     check(set(done) == {"drill13-sent", "drill13-unsent"}, f"reconciled: {sorted(done)}")
     check(len(done["drill13-sent"].orders) == 1, "the sent order was not found")
-    check(not done["drill13-unsent"].orders, "an order that was never sent was found")
+    check(not done["drill13-unsent"].orders, "an order that was never placed was found")
     check(
-        any("drill13-unsent" in e.message for e in log2.of(events.ServiceError)),
+        any("drill13-unsent" in e.message for e in log.of(events.ServiceError)),
         "the unsent order was not reported to the trader",
     )
     check(
-        any(e.client_order_id == "drill13-sent" for e in log2.of(events.OrderAccepted)),
+        any(e.client_order_id == "drill13-sent" for e in log.of(events.OrderAccepted)),
         "the found order was not shown as accepted",
     )
     check(len(rec.orders.get("drill13-sent", [])) == 1, "the in-flight order was sent again")
-    check("drill13-unsent" not in rec.orders, "the unsent order was sent at restart")
-    check(not svc2.pending.entries(), "entries left after reconciliation")
-    check(any(o.client_order_id == "drill13-sent" for o in svc2.orders.values()), "not listed")
+    check("drill13-unsent" not in rec.orders, "the unsent order was placed")
+    sent = [c for c in rec.calls(LIMIT) if c.client_order_id == "drill13-sent"]
+    check(len(sent) == 1, f"the in-flight order was sent {len(sent)} times")
+    check(not svc.pending.entries(), "entries left after reconciliation")
+    check(any(o.client_order_id == "drill13-sent" for o in svc.orders.values()), "not listed")
 
 
 __all__ = [
