@@ -13,7 +13,7 @@ import pytest
 
 from tui.sandbox import SandboxServer
 
-from .conftest import KEY, Client, Reply, Ws, loads, sign_body
+from .conftest import KEY, Client, Reply, Ws, fast_config, loads, sign_body
 
 # A generous bound: the frozen loop of the issue took 25 s; a refusal takes milliseconds.
 QUICK = 5.0
@@ -347,3 +347,25 @@ async def test_unreadable_body_is_a_json_400_not_a_500(sandbox):
     assert status == 400, (head, body)
     assert MARKER.encode() not in body
     assert loads(body.decode())["code"] == 0
+
+
+async def test_public_funding_history_dates_are_ascii_and_filter(http):
+    """Public funding history reads its documented startDate/endDate: non-ASCII digits are
+    refused (they were silently ignored), and the dates filter the rounds."""
+    async with SandboxServer(fast_config(funding_interval=0.2)) as sb:
+        client = Client(http, sb.rest_url)
+        path = "/api/v4/public/funding-history/BTC_PERP"
+        bad = await client.get(f"{path}?startDate=%D9%A3")  # Arabic-Indic three
+        assert bad.status == 422 and "startDate" in bad.json, bad
+        for _ in range(100):
+            if sb.engine.funding_rounds:
+                break
+            await asyncio.sleep(0.05)
+        everything = await client.get(path)
+        assert everything.status == 200 and everything.json, everything
+        first = int(everything.json[-1]["fundingTime"])
+        assert (await client.get(f"{path}?endDate={first - 1}")).json == []
+        since = await client.get(f"{path}?startDate={first}&endDate={first}")
+        assert since.json and {r["fundingTime"] for r in since.json} == {str(first)}
+        backwards = await client.get(f"{path}?startDate=10&endDate=5")
+        assert backwards.status == 422 and "startDate" in backwards.json, backwards

@@ -180,6 +180,10 @@ def public_ping(ctx: Context, q: dict[str, str], path: dict[str, str]) -> Any:
     return ["pong"]
 
 
+#: The latest date a query may name (year 9999): larger values are refused, not clamped.
+MAX_UNIX_SECONDS = 253_402_300_799
+
+
 def _query_int(q: dict[str, str], name: str, default: int, lo: int, hi: int, clamp: bool) -> int:
     raw = q.get(name)
     if raw is None or raw == "":
@@ -246,7 +250,17 @@ def public_funding_history(ctx: Context, q: dict[str, str], path: dict[str, str]
         raise PublicError(422, {"market": "Market is not available."})
     limit = _query_int(q, "limit", 100, 1, 100, clamp=False)
     offset = _query_int(q, "offset", 0, 0, 1_000_000, clamp=False)
-    rows = [r for r in reversed(ctx.engine.funding_rounds) if r["market"] == market]
+    # startDate/endDate (documented, Unix seconds) bound fundingTime as answered (whole
+    # seconds), inclusively: the docs are silent on that, and "from..to" reads inclusive.
+    start = _query_int(q, "startDate", 0, 0, MAX_UNIX_SECONDS, clamp=False)
+    end = _query_int(q, "endDate", MAX_UNIX_SECONDS, 0, MAX_UNIX_SECONDS, clamp=False)
+    if start > end:
+        raise PublicError(422, {"startDate": ["The startDate must be less than endDate."]})
+    rows = [
+        r
+        for r in reversed(ctx.engine.funding_rounds)
+        if r["market"] == market and start <= r["fundingTime"].to_integral_value() <= end
+    ]
     return [
         {
             "fundingTime": wire.s(r["fundingTime"].to_integral_value()),
