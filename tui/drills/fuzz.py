@@ -8,8 +8,9 @@ costs the drill one bounded wait and a restart, not the drill itself. For every 
 - REST: a JSON body, and on an error status WhiteBIT's error shape (private
   ``{"code": int, "message": str, ...}``, public ``{field: [message, ...]}``);
 - WebSocket: a reply ``{"id", "result": null, "error": {"code": int, "message": str}}`` on a
-  connection that stays open, except for a frame that is not a JSON object, which WhiteBIT
-  answers by closing with 1003 (unsupported data);
+  connection that stays open, except for a frame that is not a JSON object (NaN and Infinity
+  are not JSON), which WhiteBIT answers by closing with 1003 (unsupported data); a frame too
+  deep to read may get either that close or an error reply on a live connection;
 - the sandbox still answers ``GET /api/v4/public/ping`` afterwards;
 - a refused request changed nothing (balances, orders, positions, leverage, hedge mode).
 """
@@ -107,6 +108,16 @@ class FuzzReport:
     tried: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)  # (input, what went wrong)
     restarts: int = 0
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_json(text: str) -> Any:
+    """``json.loads`` as the JSON grammar has it: NaN and Infinity (which Python writes and
+    reads) are not JSON, so a frame holding them is a non-JSON frame."""
+    return json.loads(text, parse_constant=_no_constants)
 
 
 def error_shape(status: int, body: Any) -> bool:
@@ -224,10 +235,17 @@ class Fuzzer:
         except (aiohttp.ClientError, ConnectionError) as exc:
             self.fail(probe, f"connection failed: {type(exc).__name__}")
             return False
+        too_deep = False
         try:
-            parsed = json.loads(frame) if isinstance(frame, str) else None
-        except (ValueError, RecursionError):
+            parsed = strict_json(frame) if isinstance(frame, str) else None
+        except RecursionError:
+            parsed, too_deep = None, True
+        except ValueError:
             parsed = None
+        if too_deep and msg.type is aiohttp.WSMsgType.TEXT:
+            # Valid JSON too deep to read: an error reply on a live connection is as good as
+            # the close (the issue: "its documented error and the connection survives").
+            return self._check_reply(probe, msg.data, want_error=True)
         if not isinstance(parsed, dict):  # WhiteBIT closes at once on a non-object frame
             if (
                 msg.type
@@ -243,12 +261,19 @@ class Fuzzer:
         if msg.type is not aiohttp.WSMsgType.TEXT:
             self.fail(probe, f"connection dropped ({msg.type.name}, close code {conn.close_code})")
             return False
+        return self._check_reply(probe, msg.data)
+
+    def _check_reply(self, probe: Probe, data: str, *, want_error: bool = False) -> bool:
+        """A reply to a frame: JSON, with any error in WhiteBIT's shape (and an error at all
+        when ``want_error``)."""
         try:
-            reply = json.loads(msg.data)
+            reply = json.loads(data)
         except ValueError:
-            self.fail(probe, f"reply not JSON (or a number too long to read): {msg.data[:40]!r}")
+            self.fail(probe, f"reply not JSON (or a number too long to read): {data[:40]!r}")
             return True
         error = reply.get("error") if isinstance(reply, dict) else None
+        if want_error and error is None:
+            self.fail(probe, f"no error for a frame too deep to read: {data[:60]!r}")
         if error is not None and not (
             isinstance(error, dict)
             and isinstance(error.get("code"), int)
