@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
 import secrets
@@ -20,41 +19,24 @@ from typing import Any, Self
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-import tui
-
-from . import errors
-from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
+from . import control, errors
+from .auth import NonceBook, authenticate, parse_nonce
 from .config import SandboxConfig
+from .control import json_response
 from .engine import Engine, EngineOptions
 from .engine.persistence import StateStore
-from .faults import FaultError, Faults, parse_control
+from .faults import Faults
 from .recorder import AUTH_KEY, Recorder, WsRecord
 from .rest_params import Context, Params
 from .rest_private import PRIVATE
 from .rest_public import PUBLIC, PublicError
-from .wire import dumps, s
+from .wire import dumps
 from .ws import WsProtocol, WsSession
 
 log = logging.getLogger("tui.sandbox")
 
-NAME = "collateral-tui sandbox"
 TOKEN_TTL = Decimal(900)  # seconds a websocket_token stays valid for ``authorize``
 SAVE_PERIOD = 0.5  # seconds between state saves while something changed
-
-
-def json_response(body: Any, status: int = 200) -> web.Response:
-    return web.Response(status=status, text=dumps(body), content_type="application/json")
-
-
-def is_loopback(remote: str | None) -> bool:
-    if not remote:
-        return False
-    try:
-        address = ipaddress.ip_address(remote.split("%", 1)[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
 @web.middleware
@@ -118,10 +100,7 @@ class SandboxServer:
         for path, handler in PUBLIC.items():
             app.router.add_get(path, self._public(handler))
         app.router.add_get("/ws", self._websocket)
-        app.router.add_get("/sandbox/info", self._info)
-        app.router.add_post("/sandbox/price", self._set_price_endpoint)
-        app.router.add_post("/sandbox/faults", self._faults_endpoint)
-        app.router.add_get("/sandbox/faults", self._faults_report)
+        control.add_routes(app, self)
         return app
 
     async def start(self) -> None:
@@ -249,53 +228,7 @@ class SandboxServer:
         return endpoint
 
     def _require_loopback(self, request: web.Request) -> None:
-        if not is_loopback(request.remote):
-            raise errors.ApiError(
-                403, {"code": 0, "message": "Sandbox control is available on loopback only."}
-            )
-
-    async def _info(self, request: web.Request) -> web.Response:
-        self._require_loopback(request)
-        if self.config.pose_as_live:
-            raise web.HTTPNotFound()  # answers like a real exchange: unknown route
-        return json_response(
-            {
-                "sandbox": True,
-                "name": NAME,
-                "version": tui.__version__,
-                "markets": list(self.engine.catalog),
-                "static_prices": self.engine.options.static_prices,
-            }
-        )
-
-    async def _set_price_endpoint(self, request: web.Request) -> web.Response:
-        self._require_loopback(request)
-        data = parse_json_object(await request.read())
-        p = Params(data)
-        market = p.str("market", required=True)
-        price = p.decimal("price", required=True, code=33)
-        assert market is not None and price is not None
-        self.engine.spec(market)
-        await self.set_price(market, price)
-        return json_response({"market": market, "price": s(self.engine.prices[market])})
-
-    async def _faults_endpoint(self, request: web.Request) -> web.Response:
-        """``POST /sandbox/faults {"kind": ..., "path"?, "times"?, "seconds"?, "size"?,
-        "commit"?, "key"?, "ms"?}``; ``{"kind": "clear"}`` disarms everything."""
-        self._require_loopback(request)
-        data = parse_json_object(await request.read())
-        try:
-            if data.get("kind") == "clear":
-                self.faults.clear()
-                return json_response(self.faults.report())
-            fault = await self.faults.inject(**parse_control(data))
-        except FaultError as exc:
-            return json_response({"code": 30, "message": str(exc), "errors": {}}, 422)
-        return json_response({"fault": fault.as_dict(), **self.faults.report()})
-
-    async def _faults_report(self, request: web.Request) -> web.Response:
-        self._require_loopback(request)
-        return json_response(self.faults.report())
+        control.require_local(request)  # kept for subclasses' own endpoints (bench)
 
     # -- WebSocket ------------------------------------------------------------------------------
     def _idle_clock(self) -> Any:
