@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,17 @@ def _default_balances() -> dict[str, Decimal]:
 def wall_clock() -> Decimal:
     """Unix seconds as a Decimal with nanosecond resolution (no float on the way)."""
     return Decimal(time.time_ns()) / Decimal(1_000_000_000)
+
+
+def is_loopback_bind(host: str) -> bool:
+    """True when binding ``host`` listens on this machine's loopback interface only ("" and
+    "0.0.0.0" / "::" mean every interface)."""
+    if host.strip().lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name or an interface address: reachable beyond loopback
 
 
 @dataclass
@@ -48,6 +60,18 @@ class SandboxConfig:
     # True: GET /sandbox/info answers 404 like a real exchange, so the sandbox poses as a LIVE
     # endpoint (for tests of the --live guard).
     pose_as_live: bool = False
+
+    def exposure_problem(self) -> str | None:
+        """Why this config must not be served, or None: beyond loopback anyone on the network
+        can reach the private API, so the public demo credentials are refused there."""
+        if is_loopback_bind(self.host):
+            return None
+        if self.api_key == DEMO_API_KEY or self.api_secret == DEMO_API_SECRET:
+            return (
+                f"--host {self.host or repr(self.host)} makes the sandbox reachable from other "
+                "machines: set your own --api-key and --api-secret (the demo ones are public)"
+            )
+        return None
 
     def now(self) -> Decimal:
         if self.clock is None:

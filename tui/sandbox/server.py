@@ -64,6 +64,8 @@ class SandboxServer:
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         cfg = self.config
+        if (problem := cfg.exposure_problem()) is not None:
+            raise ValueError(problem)
         self.store = StateStore(cfg.state_path, fresh=cfg.fresh) if cfg.state_path else None
         self.engine = Engine(
             clock=cfg.now,
@@ -154,6 +156,14 @@ class SandboxServer:
         if self._port is None:
             raise RuntimeError("the sandbox is not started")
         return self._port
+
+    @property
+    def bound(self) -> list[str]:
+        """Every ``address:port`` the sandbox listens on (``[::]:8080`` for IPv6)."""
+        assert self._runner is not None, "the sandbox is not started"
+        return [
+            f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}" for a in self._runner.addresses
+        ]
 
     @property
     def _url_host(self) -> str:
