@@ -251,7 +251,7 @@ class SandboxServer:
         record = WsRecord(opened_at=time.monotonic(), transport=request.transport)
         clock = self._idle_clock()
         record.last_message = clock()
-        self.recorder.ws.append(record)
+        self.recorder.open_ws(record)
         self._sessions[ws] = session
         self._ws_records[ws] = record
         watchdog = asyncio.create_task(self._idle_watchdog(ws, record))
