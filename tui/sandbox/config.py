@@ -52,6 +52,11 @@ class SandboxConfig:
     funding_interval: float = 8 * 3600.0  # PERP funding period, seconds (WhiteBIT: 8 h)
     interest_interval: float = 3600.0  # margin borrow interest accrual period, seconds (1 h)
     ws_idle_timeout: float = 60.0  # close a WS connection after this long without a message
+    # Seconds a request head may take to arrive (from the connection or its first byte), and
+    # its body (from the head); then the connection is closed (guard.py).
+    header_timeout: float = 5.0
+    body_timeout: float = 10.0
+    max_connections: int = 256  # open at once (then idle ones are dropped, busy ones refused)
     clock: Clock | None = None  # injectable time source -> unix seconds
     # Injectable clock for the WS idle timeout (monotonic seconds; faults.WarpClock runs fast so
     # tests simulate minutes), polled every ws_idle_poll wall seconds. None = the loop's clock.

@@ -26,6 +26,7 @@ from .control import json_response
 from .engine import Engine, EngineOptions
 from .engine.persistence import StateStore
 from .faults import Faults
+from .guard import ConnectionGuard
 from .recorder import AUTH_KEY, Recorder, WsRecord
 from .rest_params import Context, Params
 from .rest_private import PRIVATE
@@ -89,6 +90,11 @@ class SandboxServer:
         self._dirty_nonces = False
         self.recorder = Recorder()  # what the server received (tests assert on it)
         self.faults = Faults(self)  # fault hooks: ``await sb.faults.inject(kind, ...)``
+        self.guard = ConnectionGuard(
+            header_timeout=cfg.header_timeout,
+            body_timeout=cfg.body_timeout,
+            max_connections=cfg.max_connections,
+        )
         self._ws_records: dict[web.WebSocketResponse, WsRecord] = {}
         self.app = self._build_app()
 
@@ -97,6 +103,7 @@ class SandboxServer:
         app = web.Application(
             middlewares=[self.faults.middleware, _error_middleware], client_max_size=1024 * 1024
         )
+        self.guard.install(app)
         for path in PRIVATE:
             app.router.add_post(path, self._private)
         for path, handler in PUBLIC.items():
@@ -110,9 +117,9 @@ class SandboxServer:
             self.app, access_log=None, handle_signals=False, shutdown_timeout=1.0
         )
         await runner.setup()
-        site = web.TCPSite(runner, self.config.host, self.config.port)
-        try:
-            await site.start()
+        assert runner.server is not None
+        try:  # the guard listens: read deadlines and a connection cap (guard.py)
+            await self.guard.listen(runner.server, self.config.host, self.config.port)
         except BaseException:
             await runner.cleanup()
             if self.store is not None:
@@ -120,8 +127,7 @@ class SandboxServer:
                 self.store = None
             raise
         self._runner = runner
-        address = runner.addresses[0]
-        self._port = int(address[1])
+        self._port = int(self.guard.addresses()[0][1])
         loops = [self._price_loop(), self._timer_loop(), self._push_loop(), self._save_loop()]
         self._tasks = [asyncio.create_task(c) for c in loops]
         log.info("sandbox listening on %s", self.rest_url)
@@ -136,6 +142,7 @@ class SandboxServer:
         for ws in list(self._sessions):
             with contextlib.suppress(Exception):
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        self.guard.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -160,9 +167,8 @@ class SandboxServer:
     @property
     def bound(self) -> list[str]:
         """Every ``address:port`` the sandbox listens on (``[::]:8080`` for IPv6)."""
-        assert self._runner is not None, "the sandbox is not started"
         return [
-            f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}" for a in self._runner.addresses
+            f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}" for a in self.guard.addresses()
         ]
 
     @property
