@@ -82,7 +82,9 @@ class _Connection(asyncio.Protocol):
         self._arm()  # a connection that never sends a request is cut too
 
     def data_received(self, data: bytes) -> None:
-        if not self.busy and self.admitted:
+        if not self.admitted:
+            return  # refused: the 503 is on its way, the connection closing
+        if not self.busy:
             if self._deadline is None:
                 self._arm()
             seen = self._tail + data
@@ -253,7 +255,8 @@ class ConnectionGuard:
                 )
                 response.force_close()
                 return response
-        return await handler(request)
+        answer: web.StreamResponse = await handler(request)
+        return answer
 
     async def _response_prepared(self, request: web.Request, response: web.StreamResponse) -> None:
         """Every answer, whoever made it (handler, fault, error middleware): the request is

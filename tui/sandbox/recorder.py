@@ -76,7 +76,7 @@ class _Tokens(Ring[str]):
         super().__init__(MAX_TOKENS)
 
     def append(self, item: str) -> None:
-        super().append(_cut(str(item)))
+        super().append(str(item)[:MAX_FIELD])
 
 
 class _Methods(Counter[str]):
