@@ -132,6 +132,7 @@ async def test_busy_connections_at_the_cap_refuse_a_new_one_with_a_503():
             w.close()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_NOFILE is POSIX")
 def test_running_out_of_file_descriptors_is_logged_once(tmp_path: Path):
     """A child sandbox with a 100-descriptor limit, 150 connections at it: asyncio's
     accept() failure (EMFILE) is logged once as a table, not once per accept attempt."""

@@ -38,6 +38,7 @@ MAX_ORDERS = 2000
 MAX_PAYLOAD = 4096  # an order's payload is a few hundred characters
 MAX_FIELD = 256  # a signature is 128 hex digits, a WS token 32 characters
 MAX_TOKENS = 8
+MAX_IDS_PER_CID = 8  # duplicates() needs two
 MAX_METHODS = 32
 _MAX_NONCE_DIGITS = 30
 
@@ -228,7 +229,7 @@ class Recorder:
     def _order_created(self, cid: str, order_id: int) -> None:
         if cid not in self.orders and len(self.orders) >= MAX_ORDERS:
             del self.orders[next(iter(self.orders))]  # the oldest clientOrderId
-        self.orders.setdefault(cid, Ring(MAX_TOKENS)).append(order_id)
+        self.orders.setdefault(cid, Ring(MAX_IDS_PER_CID)).append(order_id)
 
 
 def _payload_data(payload: str) -> dict[str, Any] | None:
