@@ -139,7 +139,6 @@ class BenchSandbox(SandboxServer):
             )
             engine.positions[pos.id] = pos
             ids.append(pos.id)
-        engine.dirty = True
         return ids
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tui.sandbox.server import is_loopback
+from tui.sandbox.control import is_loopback
 
 
 async def test_markets_lists_margin_pairs_and_perpetuals(client):

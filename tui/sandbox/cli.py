@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from .config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig
+from .config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig, is_loopback_bind
 from .engine.store import StateCorrupt, StateLocked
 from .server import SandboxServer
 
@@ -110,6 +110,13 @@ async def serve(cfg: SandboxConfig, stop: asyncio.Event | None = None, out=None)
         print(f"  API key:       {cfg.api_key}", file=out)
         print(f"  API secret:    {cfg.api_secret}", file=out)
         print(f"  state:         {cfg.state_path or 'in memory'}", file=out)
+        print(f"  listening on:  {', '.join(sb.bound)}", file=out)
+        if not is_loopback_bind(cfg.host):
+            print(
+                "WARNING: bound beyond loopback: the sandbox (its private API and control "
+                "endpoints' data) is reachable from other machines on this network.",
+                file=out,
+            )
         print("Press Ctrl-C to stop.", file=out, flush=True)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -126,6 +133,10 @@ async def serve(cfg: SandboxConfig, stop: asyncio.Event | None = None, out=None)
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
     cfg = config_from_args(args)
+    problem = cfg.exposure_problem()
+    if problem is not None:
+        print(f"collateral-tui sandbox: error: {problem}", file=sys.stderr)
+        return 2
     try:
         asyncio.run(serve(cfg))
     except KeyboardInterrupt:

@@ -77,6 +77,7 @@ UNAVAILABLE_TEXT = "<html><body><h1>503 Service Temporarily Unavailable</h1></bo
 NONCE_BODY = {"code": 0, "errors": {}, "message": "Too many requests."}
 INTERNAL_BODY = {"error": ["Internal server error."]}
 DEFAULT_OVERSIZE = 8 * 1024 * 1024
+MAX_SECONDS = 600  # longest http_delay
 
 
 class FaultError(ValueError):
@@ -149,8 +150,8 @@ class Faults:
             raise FaultError(f"unknown fault kind {kind!r} (known: {', '.join(KINDS)})")
         if not isinstance(times, int) or isinstance(times, bool) or times < 1:
             raise FaultError("times must be a positive integer")
-        if seconds < 0 or seconds > 600:
-            raise FaultError("seconds must be between 0 and 600")
+        if not 0 <= seconds <= MAX_SECONDS:  # also False for NaN
+            raise FaultError(f"seconds must be between 0 and {MAX_SECONDS}")
         if size < 1 or size > 64 * 1024 * 1024:
             raise FaultError("size must be between 1 byte and 64 MiB")
         if path and not path.startswith("/"):
@@ -261,7 +262,7 @@ class Faults:
         server = self._server
         now_ms = int(server.engine.now() * 1000)
         server.nonces.last[key] = max(server.nonces.last.get(key, 0), now_ms + int(ms))
-        server._dirty_nonces = True
+        server.commit()  # a nonce mark is state: durable before the fault is acknowledged
 
 
 def _server_error(kind: str) -> web.Response:
@@ -327,12 +328,20 @@ def parse_control(data: Any) -> dict[str, Any]:
     if "kind" not in out:
         raise FaultError("field 'kind' is required")
     if "seconds" in out:
-        try:
-            # seconds are a duration for asyncio.sleep, not money: float is what sleep takes
-            out["seconds"] = float(Decimal(str(out["seconds"])))
-        except ArithmeticError:
-            raise FaultError("field 'seconds' must be a number") from None
+        out["seconds"] = _seconds(out["seconds"])
     return out
+
+
+def _seconds(value: Any) -> float:
+    """A duration in [0, MAX_SECONDS]; NaN, infinities and huge exponents are refused before
+    any conversion (``float(Decimal("NaN"))`` is a sleep that never ends)."""
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except ArithmeticError:
+        number = Decimal("NaN")
+    if not number.is_finite() or not 0 <= number <= MAX_SECONDS:
+        raise FaultError(f"field 'seconds' must be a number between 0 and {MAX_SECONDS}")
+    return float(number)  # float-ok: a duration for asyncio.sleep, not money
 
 
 __all__ = [

@@ -3,6 +3,17 @@ server's side of the story (``sb.recorder``)::
 
     sb.recorder.orders["my-client-id"]     # -> [order id, ...] created with that clientOrderId
     sb.recorder.duplicates()               # clientOrderIds under which two orders were created
+
+It holds a bounded amount whatever clients send, for a sandbox that runs for days:
+
+- the last ``MAX_REQUESTS`` requests (about ten minutes of the desk's polling; a drill or a test
+  sees a few hundred at most), the last ``MAX_WS`` WebSocket connections, the last
+  ``MAX_NONCES`` nonces per key and the last ``MAX_ORDERS`` clientOrderIds; totals are counted;
+- header values are cut (``X-TXC-PAYLOAD`` to ``MAX_PAYLOAD`` characters, other strings to
+  ``MAX_FIELD``) and a request that did not pass authentication keeps no payload or signature:
+  what is left of it is a fixed-size summary (method, path, status, key prefix);
+- per WebSocket connection: the last ``MAX_TOKENS`` authorize tokens (cut to ``MAX_FIELD``)
+  and counts of at most ``MAX_METHODS`` method names (others counted under ``"?"``).
 """
 
 from __future__ import annotations
@@ -14,9 +25,22 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
+
+T = TypeVar("T")
+
+MAX_REQUESTS = 2000
+MAX_WS = 200
+MAX_NONCES = 2000
+MAX_ORDERS = 2000
+MAX_PAYLOAD = 4096  # an order's payload is a few hundred characters
+MAX_FIELD = 256  # a signature is 128 hex digits, a WS token 32 characters
+MAX_TOKENS = 8
+MAX_IDS_PER_CID = 8  # duplicates() needs two
+MAX_METHODS = 32
+_MAX_NONCE_DIGITS = 30
 
 #: Paths that create orders (the recorder files them by clientOrderId).
 ORDER_PATHS = (
@@ -31,6 +55,43 @@ ORDER_PATHS = (
 #: ``request[AUTH_KEY] = (api key, nonce)``: set by the server when a private request passed
 #: authentication (so the recorder counts the nonce as accepted).
 AUTH_KEY: web.RequestKey[tuple[str, int]] = web.RequestKey("sandbox_auth", tuple)
+
+
+class Ring(list[T]):
+    """A list that keeps only its last ``maxlen`` appended items (the oldest go first)."""
+
+    def __init__(self, maxlen: int) -> None:
+        super().__init__()
+        self.maxlen = maxlen
+
+    def append(self, item: T) -> None:
+        super().append(item)
+        if len(self) > self.maxlen:
+            del self[0]
+
+
+class _Tokens(Ring[str]):
+    """Authorize tokens as received, each cut to ``MAX_FIELD`` characters."""
+
+    def __init__(self) -> None:
+        super().__init__(MAX_TOKENS)
+
+    def append(self, item: str) -> None:
+        super().append(str(item)[:MAX_FIELD])
+
+
+class _Methods(Counter[str]):
+    """Counts per WS method name; a name too long or beyond ``MAX_METHODS`` names counts as
+    ``"?"`` (``counter[name] += 1`` and ``update`` both go through ``__setitem__``)."""
+
+    def __setitem__(self, key: str, value: int) -> None:
+        if key not in self and (len(key) > 64 or len(self) >= MAX_METHODS):
+            key, value = "?", self.get("?", 0) + value
+        super().__setitem__(key, value)
+
+
+def _cut(text: str | None, limit: int = MAX_FIELD) -> str | None:
+    return text[:limit] if text is not None else None
 
 
 @dataclass
@@ -54,9 +115,9 @@ class WsRecord:
     """One WebSocket connection: what the client sent (by method) and what it was sent."""
 
     opened_at: float
-    received: Counter[str] = field(default_factory=Counter)
+    received: Counter[str] = field(default_factory=_Methods)
     sent: Counter[str] = field(default_factory=Counter)
-    tokens: list[str] = field(default_factory=list)  # authorize tokens (sandbox-side only)
+    tokens: list[str] = field(default_factory=_Tokens)  # authorize tokens (sandbox-side only)
     closed_at: float | None = None
     close_reason: str = ""
     stalled: bool = False
@@ -71,12 +132,14 @@ class WsRecord:
 class Recorder:
     """What the sandbox received, for tests to assert on the server's side of the story."""
 
-    def __init__(self) -> None:
-        self.requests: list[RequestRecord] = []
+    def __init__(self, max_requests: int = MAX_REQUESTS, max_ws: int = MAX_WS) -> None:
+        self.requests: list[RequestRecord] = Ring(max_requests)
         self.nonces: dict[str, list[int]] = {}  # accepted nonces per key, in arrival order
         self.rejected_nonces: dict[str, list[int]] = {}  # nonces answered 429 (real or injected)
         self.orders: dict[str, list[int]] = {}  # clientOrderId -> ids of the orders created
-        self.ws: list[WsRecord] = []
+        self.ws: list[WsRecord] = Ring(max_ws)
+        self.total_requests = 0
+        self.total_ws = 0
 
     # -- queries -------------------------------------------------------------------------------
     def calls(self, path: str) -> list[RequestRecord]:
@@ -102,30 +165,38 @@ class Recorder:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "requests": len(self.requests),
+            "requests": self.total_requests,
+            "requests_kept": len(self.requests),
             "by_path": dict(Counter(r.path for r in self.requests)),
             "nonces": {k: len(v) for k, v in self.nonces.items()},
             "nonce_rejections": self.nonce_rejections(),
             "orders": {cid: list(ids) for cid, ids in self.orders.items()},
             "duplicates": self.duplicates(),
-            "ws_connections": len(self.ws),
+            "ws_connections": self.total_ws,
             "ws_open": len(self.ws_open()),
         }
 
     # -- recording (called by the server) ------------------------------------------------------
+    def open_ws(self, record: WsRecord) -> None:
+        self.ws.append(record)
+        self.total_ws += 1
+
     def begin(self, request: web.Request) -> RequestRecord:
-        record = RequestRecord(at=time.monotonic(), method=request.method, path=request.path)
+        record = RequestRecord(
+            at=time.monotonic(), method=_cut(request.method) or "", path=_cut(request.path) or ""
+        )
         if request.method == "POST":
-            record.key = request.headers.get("X-TXC-APIKEY") or None
-            record.signature = request.headers.get("X-TXC-SIGNATURE") or None
+            record.key = _cut(request.headers.get("X-TXC-APIKEY")) or None
+            record.signature = _cut(request.headers.get("X-TXC-SIGNATURE")) or None
             payload = request.headers.get("X-TXC-PAYLOAD", "")
-            record.payload = payload or None
+            record.payload = _cut(payload, MAX_PAYLOAD) or None
             data = _payload_data(payload)  # the headers carry the body: no need to read it
             if data is not None:
                 record.nonce = _int_or_none(data.get("nonce"))
                 cid = data.get("clientOrderId")
-                record.client_order_id = cid if isinstance(cid, str) and cid else None
+                record.client_order_id = _cut(cid) if isinstance(cid, str) and cid else None
         self.requests.append(record)
+        self.total_requests += 1
         return record
 
     def finish(
@@ -138,26 +209,35 @@ class Recorder:
         body = _response_json(response)
         if auth is not None:
             key, nonce = auth
-            self.nonces.setdefault(key, []).append(nonce)
+            self.nonces.setdefault(key, Ring(MAX_NONCES)).append(nonce)
             if response.status == 200 and record.path in ORDER_PATHS:
                 for order_id, cid in _created_orders(record.path, body):
-                    self.orders.setdefault(cid, []).append(order_id)
-        elif (
+                    self._order_created(_cut(cid) or "", order_id)
+            return
+        # not authenticated: keep a fixed-size summary only
+        record.payload = record.signature = None
+        record.key = _cut(record.key, 64)
+        if (
             record.key is not None
             and record.nonce is not None
             and response.status == 429
             and isinstance(body, dict)
             and body.get("code") == 0
         ):
-            self.rejected_nonces.setdefault(record.key, []).append(record.nonce)
+            self.rejected_nonces.setdefault(record.key, Ring(MAX_NONCES)).append(record.nonce)
+
+    def _order_created(self, cid: str, order_id: int) -> None:
+        if cid not in self.orders and len(self.orders) >= MAX_ORDERS:
+            del self.orders[next(iter(self.orders))]  # the oldest clientOrderId
+        self.orders.setdefault(cid, Ring(MAX_IDS_PER_CID)).append(order_id)
 
 
 def _payload_data(payload: str) -> dict[str, Any] | None:
-    if not payload:
+    if not payload or len(payload) > MAX_PAYLOAD:
         return None
     try:
         data = json.loads(base64.b64decode(payload.encode("ascii"), validate=True))
-    except (binascii.Error, UnicodeError, ValueError, RecursionError):  # 5,000 "[": recursion
+    except (binascii.Error, UnicodeError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 
@@ -167,8 +247,8 @@ def _int_or_none(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value) if len(value) <= _MAX_NONCE_DIGITS else None
     return None
 
 

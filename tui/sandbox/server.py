@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import secrets
 import time
@@ -19,40 +18,24 @@ from typing import Any, Self
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-import tui
-
-from . import errors, http_errors, loopstats, numbers
-from .auth import NonceBook, authenticate, parse_json_object, parse_nonce
+from . import control, errors, http_errors, loopstats, numbers
+from .auth import NonceBook, authenticate, parse_nonce
 from .config import SandboxConfig
+from .control import json_response
 from .engine import Engine, EngineOptions
 from .engine.store import StateStore
-from .faults import FaultError, Faults, parse_control
+from .faults import Faults
+from .guard import ConnectionGuard
 from .recorder import AUTH_KEY, Recorder, WsRecord
 from .rest_params import Context, Params
 from .rest_private import PRIVATE
 from .rest_public import PUBLIC, PublicError
-from .wire import dumps, s
+from .wire import dumps
 from .ws import WsProtocol, WsSession
 
 log = logging.getLogger("tui.sandbox")
 
-NAME = "collateral-tui sandbox"
 TOKEN_TTL = Decimal(900)  # seconds a websocket_token stays valid for ``authorize``
-
-
-def json_response(body: Any, status: int = 200) -> web.Response:
-    return web.Response(status=status, text=dumps(body), content_type="application/json")
-
-
-def is_loopback(remote: str | None) -> bool:
-    if not remote:
-        return False
-    try:
-        address = ipaddress.ip_address(remote.split("%", 1)[0])
-    except ValueError:
-        return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
 
 
 @web.middleware
@@ -80,6 +63,8 @@ class SandboxServer:
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config or SandboxConfig()
         cfg = self.config
+        if (problem := cfg.exposure_problem()) is not None:
+            raise ValueError(problem)
         self.store = StateStore(cfg.state_path, fresh=cfg.fresh) if cfg.state_path else None
         self.engine = Engine(
             clock=cfg.now,
@@ -109,6 +94,11 @@ class SandboxServer:
         self._port: int | None = None
         self.recorder = Recorder()  # what the server received (tests assert on it)
         self.faults = Faults(self)  # fault hooks: ``await sb.faults.inject(kind, ...)``
+        self.guard = ConnectionGuard(
+            header_timeout=cfg.header_timeout,
+            body_timeout=cfg.body_timeout,
+            max_connections=cfg.max_connections,
+        )
         self._ws_records: dict[web.WebSocketResponse, WsRecord] = {}
         self.app = self._build_app()
 
@@ -118,15 +108,13 @@ class SandboxServer:
             middlewares=[http_errors.middleware, self.faults.middleware, _error_middleware],
             client_max_size=1024 * 1024,
         )
+        self.guard.install(app)
         for path in PRIVATE:
             app.router.add_post(path, self._private)
         for path, handler in PUBLIC.items():
             app.router.add_get(path, self._public(handler))
         app.router.add_get("/ws", self._websocket)
-        app.router.add_get("/sandbox/info", self._info)
-        app.router.add_post("/sandbox/price", self._set_price_endpoint)
-        app.router.add_post("/sandbox/faults", self._faults_endpoint)
-        app.router.add_get("/sandbox/faults", self._faults_report)
+        control.add_routes(app, self)
         loopstats.install(app, self._require_loopback)
         return app
 
@@ -136,9 +124,9 @@ class SandboxServer:
         )
         await runner.setup()
         http_errors.install(runner)  # parser errors (oversize headers...) answer JSON, no echo
-        site = web.TCPSite(runner, self.config.host, self.config.port)
-        try:
-            await site.start()
+        assert runner.server is not None
+        try:  # the guard listens: read deadlines and a connection cap (guard.py)
+            await self.guard.listen(runner.server, self.config.host, self.config.port)
         except BaseException:
             await runner.cleanup()
             if self.store is not None:
@@ -146,8 +134,7 @@ class SandboxServer:
                 self.store = None
             raise
         self._runner = runner
-        address = runner.addresses[0]
-        self._port = int(address[1])
+        self._port = int(self.guard.addresses()[0][1])
         loops = [self._price_loop(), self._timer_loop(), self._push_loop()]
         self._tasks = [asyncio.create_task(c) for c in loops]
         log.info("sandbox listening on %s", self.rest_url)
@@ -162,6 +149,7 @@ class SandboxServer:
         for ws in list(self._sessions):
             with contextlib.suppress(Exception):
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+        self.guard.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -184,6 +172,13 @@ class SandboxServer:
         if self._port is None:
             raise RuntimeError("the sandbox is not started")
         return self._port
+
+    @property
+    def bound(self) -> list[str]:
+        """Every ``address:port`` the sandbox listens on (``[::]:8080`` for IPv6)."""
+        return [
+            f"[{a[0]}]:{a[1]}" if ":" in a[0] else f"{a[0]}:{a[1]}" for a in self.guard.addresses()
+        ]
 
     @property
     def _url_host(self) -> str:
@@ -257,53 +252,7 @@ class SandboxServer:
         return endpoint
 
     def _require_loopback(self, request: web.Request) -> None:
-        if not is_loopback(request.remote):
-            raise errors.ApiError(
-                403, {"code": 0, "message": "Sandbox control is available on loopback only."}
-            )
-
-    async def _info(self, request: web.Request) -> web.Response:
-        self._require_loopback(request)
-        if self.config.pose_as_live:
-            raise web.HTTPNotFound()  # answers like a real exchange: unknown route
-        return json_response(
-            {
-                "sandbox": True,
-                "name": NAME,
-                "version": tui.__version__,
-                "markets": list(self.engine.catalog),
-                "static_prices": self.engine.options.static_prices,
-            }
-        )
-
-    async def _set_price_endpoint(self, request: web.Request) -> web.Response:
-        self._require_loopback(request)
-        data = parse_json_object(await request.read())
-        p = Params(data)
-        market = p.str("market", required=True)
-        price = p.decimal("price", required=True, code=33)
-        assert market is not None and price is not None
-        self.engine.spec(market)
-        await self.set_price(market, price)
-        return json_response({"market": market, "price": s(self.engine.prices[market])})
-
-    async def _faults_endpoint(self, request: web.Request) -> web.Response:
-        """``POST /sandbox/faults {"kind": ..., "path"?, "times"?, "seconds"?, "size"?,
-        "commit"?, "key"?, "ms"?}``; ``{"kind": "clear"}`` disarms everything."""
-        self._require_loopback(request)
-        data = parse_json_object(await request.read())
-        try:
-            if data.get("kind") == "clear":
-                self.faults.clear()
-                return json_response(self.faults.report())
-            fault = await self.faults.inject(**parse_control(data))
-        except FaultError as exc:
-            return json_response({"code": 30, "message": str(exc), "errors": {}}, 422)
-        return json_response({"fault": fault.as_dict(), **self.faults.report()})
-
-    async def _faults_report(self, request: web.Request) -> web.Response:
-        self._require_loopback(request)
-        return json_response(self.faults.report())
+        control.require_local(request)  # kept for subclasses' own endpoints (bench)
 
     # -- WebSocket ------------------------------------------------------------------------------
     def _idle_clock(self) -> Any:
@@ -316,7 +265,7 @@ class SandboxServer:
         record = WsRecord(opened_at=time.monotonic(), transport=request.transport)
         clock = self._idle_clock()
         record.last_message = clock()
-        self.recorder.ws.append(record)
+        self.recorder.open_ws(record)
         self._sessions[ws] = session
         self._ws_records[ws] = record
         watchdog = asyncio.create_task(self._idle_watchdog(ws, record))

@@ -145,9 +145,12 @@ class Triggers(Book):
     # -- prices and evaluation ------------------------------------------------------------------
     def set_price(self, market: str, price: Decimal) -> None:
         spec = self.spec(market)
-        if price <= 0:
+        if not price.is_finite() or price <= 0:
             raise errors.validation(33, "price", "Price should be greater than 0.")
-        self._set_last(spec, risk.quantize_price(price, spec.market.price_step))
+        price = risk.quantize_price(price, spec.market.price_step)
+        if price <= 0:  # checked after rounding: 0.001 on a 0.01 tick is 0
+            raise errors.validation(33, "price", "Price should be greater than 0.")
+        self._set_last(spec, price)
         self.evaluate(market)
 
     def _set_last(self, spec: MarketSpec, price: Decimal) -> None:
