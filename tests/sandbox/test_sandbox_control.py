@@ -113,3 +113,23 @@ async def test_control_refuses_a_foreign_host_dns_rebinding(sandbox: SandboxServ
     for host in (f"localhost:{sandbox.port}", "127.0.0.1", "[::1]:1"):
         status, _ = await _post(http, price, body, headers={"Host": host})
         assert status == 200, host
+
+
+async def test_the_exchange_api_refuses_a_foreign_host_on_a_loopback_sandbox(
+    sandbox: SandboxServer, http
+):
+    """DNS rebinding against the exchange API itself: with the public demo credentials a
+    rebound page could trade the paper account, so every route wants a loopback Host."""
+    ping = sandbox.rest_url + "/api/v4/public/ping"
+    for host in ("evil.example", f"evil.example:{sandbox.port}"):
+        async with http.get(ping, headers={"Host": host}) as r:
+            assert r.status == 403, host
+            assert (await r.json())["message"].startswith("This sandbox answers only")
+        async with http.post(
+            sandbox.rest_url + "/api/v4/collateral-account/balance",
+            data=b"{}",
+            headers={"Host": host, "Content-Type": "application/json"},
+        ) as r:
+            assert r.status == 403, host
+    async with http.get(ping, headers={"Host": f"localhost:{sandbox.port}"}) as r:
+        assert r.status == 200

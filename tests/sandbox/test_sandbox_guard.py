@@ -98,7 +98,7 @@ async def test_slow_connections_cannot_shut_out_a_client(http: aiohttp.ClientSes
         slow = []
         for _ in range(20):
             reader, writer = await asyncio.open_connection("127.0.0.1", sb.port)
-            writer.write(b"GET /api/v4/public/ping HTTP/1.1\r\nHost: x\r\n")
+            writer.write(b"GET /api/v4/public/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n")
             slow.append((reader, writer))
         reply = await asyncio.wait_for(Client(http, sb.rest_url).get("/api/v4/public/ping"), 5)
         assert reply.json == ["pong"]
@@ -119,7 +119,7 @@ async def test_busy_connections_at_the_cap_refuse_a_new_one_with_a_503():
         for _ in range(2):  # complete heads, bodies pending: busy, not idle
             reader, writer = await asyncio.open_connection("127.0.0.1", sb.port)
             writer.write(
-                b"POST /api/v4/main-account/balance HTTP/1.1\r\nHost: x\r\n"
+                b"POST /api/v4/main-account/balance HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Length: 10\r\n\r\n"
             )
             await writer.drain()

@@ -315,13 +315,13 @@ async def raw_http(sandbox: SandboxServer, request: bytes) -> tuple[int, str, by
     "request_bytes",
     [
         # a header value longer than aiohttp's 8190-byte field limit
-        b"GET /api/v4/public/ping HTTP/1.1\r\nHost: x\r\nX-Big: "
+        b"GET /api/v4/public/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: "
         + MARKER.encode() * 1000
         + b"\r\n\r\n",
         # a request line longer than the line limit
-        b"GET /" + MARKER.encode() * 1000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /" + MARKER.encode() * 1000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         # a header name with bytes HTTP forbids
-        b"GET /api/v4/public/ping HTTP/1.1\r\nHost: x\r\n" + MARKER.encode() + b"\x01: y\r\n\r\n",
+        b"GET /api/v4/public/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n" + MARKER.encode() + b"\x01: y\r\n\r\n",
         # not HTTP at all
         MARKER.encode() + b"\x00\x01\x02\r\n\r\n",
     ],
@@ -340,7 +340,7 @@ async def test_malformed_http_answers_json_and_never_echoes(sandbox, request_byt
 async def test_unreadable_body_is_a_json_400_not_a_500(sandbox):
     """A gzip Content-Encoding over bytes that are not gzip: aiohttp raises while reading."""
     request = (
-        b"POST /api/v4/orders HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
+        b"POST /api/v4/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Encoding: gzip\r\n"
         b"Content-Length: 10\r\nX-TXC-PAYLOAD: e30=\r\n\r\n" + MARKER.encode()
     )
     status, head, body = await raw_http(sandbox, request)

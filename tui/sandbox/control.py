@@ -82,6 +82,29 @@ def _is_loopback_origin(origin: str) -> bool:
     return parts.scheme in ("http", "https") and is_loopback_host(parts.netloc)
 
 
+def host_middleware(loopback_only: bool) -> Any:
+    """On a sandbox bound to loopback, every route (the exchange API and ``/ws`` too) answers
+    only to a loopback ``Host``: a page that rebinds its DNS name to 127.0.0.1 could otherwise
+    use the paper account with the public demo credentials. Beyond loopback the bind itself
+    needs explicit credentials, and names the host a trader types, so nothing is checked."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        host = request.headers.get("Host")
+        if loopback_only and host is not None and not is_loopback_host(host):
+            return json_response(
+                {
+                    "code": 0,
+                    "message": "This sandbox answers only to a loopback Host.",
+                    "errors": {},
+                },
+                403,
+            )
+        return await handler(request)
+
+    return middleware
+
+
 def _forbidden(message: str) -> errors.ApiError:
     return errors.ApiError(403, {"code": 0, "message": message, "errors": {}})
 

@@ -20,7 +20,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from . import control, errors, http_errors, loopstats, numbers
 from .auth import NonceBook, authenticate, parse_nonce
-from .config import SandboxConfig
+from .config import SandboxConfig, is_loopback_bind
 from .control import json_response
 from .engine import Engine, EngineOptions
 from .engine.store import StateStore
@@ -105,7 +105,12 @@ class SandboxServer:
     # -- lifecycle ------------------------------------------------------------------------------
     def _build_app(self) -> web.Application:
         app = web.Application(
-            middlewares=[http_errors.middleware, self.faults.middleware, _error_middleware],
+            middlewares=[
+                http_errors.middleware,
+                control.host_middleware(is_loopback_bind(self.config.host)),
+                self.faults.middleware,
+                _error_middleware,
+            ],
             client_max_size=1024 * 1024,
         )
         self.guard.install(app)
