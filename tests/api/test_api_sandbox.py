@@ -577,13 +577,13 @@ async def test_each_stream_goes_stale_after_its_own_threshold() -> None:
 def test_stale_after_per_stream_defaults_and_overrides() -> None:
     from tui.api.ws import STALE_AFTER, stale_thresholds
 
-    # production: the 1 Hz positions snapshot is judged sooner than the price feed
-    assert stale_thresholds() == {"positions": 2.5, "prices": 3.0} == dict(STALE_AFTER)
+    # production: both leave half a second before the README's 3 s for the desk to paint STALE
+    assert stale_thresholds() == {"positions": 2.5, "prices": 2.5} == dict(STALE_AFTER)
     assert stale_thresholds(1) == {"positions": 1.0, "prices": 1.0}  # one number: both
-    assert stale_thresholds({"positions": 0.5}) == {"positions": 0.5, "prices": 3.0}
+    assert stale_thresholds({"positions": 0.5}) == {"positions": 0.5, "prices": 2.5}
     with pytest.raises(ValueError, match="unknown streams"):
         stale_thresholds({"orders": 1.0})
     with pytest.raises(ValueError, match="positive"):
         stale_thresholds({"prices": 0})
     stream = WhiteBitStream("ws://127.0.0.1:9/ws", token_provider=None)
-    assert (stream.stale_after("positions"), stream.stale_after("prices")) == (2.5, 3.0)
+    assert (stream.stale_after("positions"), stream.stale_after("prices")) == (2.5, 2.5)
