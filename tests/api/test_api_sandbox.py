@@ -354,6 +354,24 @@ async def test_server_nonce_ahead_recovers_and_persists(
     assert caplog.text.count("nonce rejected") == 3
 
 
+async def test_an_exchange_clock_ahead_of_ours_falls_back_to_growing_nonces() -> None:
+    """The sandbox's clock 30 s ahead: our ``nonceWindow`` nonces are "more than 5 seconds
+    lesser" than its time. Two refusals, then the client sends without nonceWindow and every
+    call succeeds."""
+
+    def clock() -> Decimal:
+        return Decimal(time.time_ns()) / 10**9 + 30
+
+    async with (
+        SandboxServer(config(clock=clock)) as sb,
+        WhiteBitRest(sb.rest_url, CREDS, timeout=5.0) as rest,
+    ):
+        await rest.collateral_balance()
+        await rest.collateral_balance()
+        assert sb.recorder.nonce_rejections() == 2
+        assert len(sb.recorder.nonces[DEMO_API_KEY]) == 2
+
+
 async def test_hopeless_nonce_gives_up(sandbox: SandboxServer) -> None:
     far = NonceSource(clock=lambda: time.time_ns() // 1_000_000 + 48 * 3600 * 1000)
     async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_source=far, nonce_window=False) as other:
