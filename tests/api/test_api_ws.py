@@ -265,7 +265,8 @@ async def test_forced_reconnect_comes_at_its_deadline_not_a_tick_later(
 ) -> None:
     """The watch loop wakes for the reconnect deadline as it does for STALE: with a 0.6 s tick
     (a quarter of the 2.4 s STALE threshold) a reconnect noticed only at the next tick would
-    come about 0.5 s after ``stale_reconnect_after`` (2.5 s); it must come at it."""
+    come about 0.5 s after ``stale_reconnect_after`` (2.5 s); it must come at it (0.4 s of
+    slack for a loaded machine)."""
     rec = Recorder()
     ages: list[float] = []  # seconds since the last update when the reconnect was decided
 
@@ -287,7 +288,7 @@ async def test_forced_reconnect_comes_at_its_deadline_not_a_tick_later(
         await until(lambda: stream.state("positions") is StreamState.LIVE)
         server.push_positions = False
         await until(lambda: bool(ages), timeout=6.0)
-        assert 2.5 < ages[0] < 2.5 + 0.3, f"reconnect {ages[0]:.2f} s after the last update"
+        assert 2.5 < ages[0] < 2.5 + 0.4, f"reconnect {ages[0]:.2f} s after the last update"
     finally:
         await stream.stop()
 
