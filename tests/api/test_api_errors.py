@@ -36,6 +36,17 @@ def test_bad_nonce_is_told_apart_from_rate_limiting_by_the_body() -> None:
     assert type(throttle) is RateLimitError
 
 
+def test_a_windowed_nonce_too_old_is_a_nonce_rejection() -> None:
+    """The exchange's answer to a ``nonceWindow`` nonce more than 5 s behind its clock (spec,
+    auth messages): a nonce rejection (not executed, safe to repeat), not a rate limit, so the
+    client can fall back to growing nonces."""
+    message = "Your nonce is more than 5 seconds lesser than the current nonce"
+    for status in (429, 400, 401):
+        err = error_from_response(status, {"code": 0, "errors": {}, "message": message}, P)
+        assert type(err) is NonceError, status
+        assert str(err) == f"[code 0] {message}"
+
+
 def test_validation_error_carries_fields_and_formats() -> None:
     body = {
         "code": 32,

@@ -354,6 +354,24 @@ async def test_server_nonce_ahead_recovers_and_persists(
     assert caplog.text.count("nonce rejected") == 3
 
 
+async def test_an_exchange_clock_ahead_of_ours_falls_back_to_growing_nonces() -> None:
+    """The sandbox's clock 30 s ahead: our ``nonceWindow`` nonces are "more than 5 seconds
+    lesser" than its time. Two refusals, then the client sends without nonceWindow and every
+    call succeeds."""
+
+    def clock() -> Decimal:
+        return Decimal(time.time_ns()) / 10**9 + 30
+
+    async with (
+        SandboxServer(config(clock=clock)) as sb,
+        WhiteBitRest(sb.rest_url, CREDS, timeout=5.0) as rest,
+    ):
+        await rest.collateral_balance()
+        await rest.collateral_balance()
+        assert sb.recorder.nonce_rejections() == 2
+        assert len(sb.recorder.nonces[DEMO_API_KEY]) == 2
+
+
 async def test_hopeless_nonce_gives_up(sandbox: SandboxServer) -> None:
     far = NonceSource(clock=lambda: time.time_ns() // 1_000_000 + 48 * 3600 * 1000)
     async with WhiteBitRest(sandbox.rest_url, CREDS, nonce_source=far, nonce_window=False) as other:
@@ -577,13 +595,13 @@ async def test_each_stream_goes_stale_after_its_own_threshold() -> None:
 def test_stale_after_per_stream_defaults_and_overrides() -> None:
     from tui.api.ws import STALE_AFTER, stale_thresholds
 
-    # production: the 1 Hz positions snapshot is judged sooner than the price feed
-    assert stale_thresholds() == {"positions": 2.5, "prices": 3.0} == dict(STALE_AFTER)
+    # production: both leave half a second before the README's 3 s for the desk to paint STALE
+    assert stale_thresholds() == {"positions": 2.5, "prices": 2.5} == dict(STALE_AFTER)
     assert stale_thresholds(1) == {"positions": 1.0, "prices": 1.0}  # one number: both
-    assert stale_thresholds({"positions": 0.5}) == {"positions": 0.5, "prices": 3.0}
+    assert stale_thresholds({"positions": 0.5}) == {"positions": 0.5, "prices": 2.5}
     with pytest.raises(ValueError, match="unknown streams"):
         stale_thresholds({"orders": 1.0})
     with pytest.raises(ValueError, match="positive"):
         stale_thresholds({"prices": 0})
     stream = WhiteBitStream("ws://127.0.0.1:9/ws", token_provider=None)
-    assert (stream.stale_after("positions"), stream.stale_after("prices")) == (2.5, 3.0)
+    assert (stream.stale_after("positions"), stream.stale_after("prices")) == (2.5, 2.5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from typing import Any
@@ -255,6 +256,39 @@ async def test_stale_flag_then_forced_reconnect(server: FakeWsServer) -> None:
         assert any("stale" in d for s, st, d in rec.states if st is StreamState.RECONNECTING)
         server.push_positions = True
         await until(lambda: stream.state("positions") is StreamState.LIVE)
+    finally:
+        await stream.stop()
+
+
+async def test_forced_reconnect_comes_at_its_deadline_not_a_tick_later(
+    server: FakeWsServer,
+) -> None:
+    """The watch loop wakes for the reconnect deadline as it does for STALE: with a 0.6 s tick
+    (a quarter of the 2.4 s STALE threshold) a reconnect noticed only at the next tick would
+    come about 0.5 s after ``stale_reconnect_after`` (2.5 s); it must come at it (0.4 s of
+    slack for a loaded machine)."""
+    rec = Recorder()
+    ages: list[float] = []  # seconds since the last update when the reconnect was decided
+
+    def on_state(name: str, state: StreamState, detail: str) -> None:
+        if state is StreamState.RECONNECTING and "stale" in detail and not ages:
+            ages.append(time.monotonic() - stream.last_update("positions"))
+
+    stream = WhiteBitStream(
+        server.url,
+        token_provider=rec.token,
+        on_state=on_state,
+        stale_after=2.4,
+        stale_reconnect_after=2.5,
+        ping_interval=30.0,
+        pong_timeout=10.0,
+    )
+    await stream.start()
+    try:
+        await until(lambda: stream.state("positions") is StreamState.LIVE)
+        server.push_positions = False
+        await until(lambda: bool(ages), timeout=6.0)
+        assert 2.5 < ages[0] < 2.5 + 0.4, f"reconnect {ages[0]:.2f} s after the last update"
     finally:
         await stream.stop()
 

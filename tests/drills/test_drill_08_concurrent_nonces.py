@@ -1,5 +1,6 @@
-"""Drill 8: 50 concurrent signed calls overlap on the wire; strictly increasing nonces, none
-twice, no rejection. Fails while the REST client holds its lock across the HTTP exchange."""
+"""Drill 8: 50 concurrent signed calls overlap on the wire, each with ``nonceWindow: true``;
+50 distinct nonces accepted, no rejection. Fails while the REST client holds its lock across
+the HTTP exchange (or sends without nonceWindow)."""
 
 from drill_support import run
 

@@ -1,4 +1,5 @@
-"""Drill 9: Server nonce ahead of the clock: bounded recovery, then a clean restart."""
+"""Drill 9: server nonce ahead of the clock: nothing with nonceWindow; on the strict path a
+bounded recovery, then a clean restart; an exchange clock 30 s off falls back to strict."""
 
 from drill_support import run
 

@@ -219,7 +219,7 @@ async def test_each_stream_has_its_own_stale_threshold(sandbox: SandboxServer) -
     them): the production defaults unless the stream options say otherwise."""
     cfg = sandbox.config
     for options, expected in (
-        ({}, (2.5, 3.0)),  # production: the 1 Hz positions snapshot is judged sooner
+        ({}, (2.5, 2.5)),  # production: STALE_AFTER
         ({"stale_after": {"prices": 4.0}}, (2.5, 4.0)),
         ({"stale_after": 1.0}, (1.0, 1.0)),
     ):

@@ -86,7 +86,10 @@ class AuthError(ApiError):
 
 class NonceError(ApiError):
     """HTTP 429 with body ``{"code":0,"message":"Too many requests."}``: the nonce was not greater
-    than the last one the exchange saw for this key. The request was rejected, not executed."""
+    than the last one the exchange saw for this key (or a ``nonceWindow`` nonce was a duplicate
+    or more than 5 s ahead); or "Your nonce is more than 5 seconds lesser than the current
+    nonce": a ``nonceWindow`` nonce behind the exchange's clock. The request was rejected, not
+    executed."""
 
 
 class RateLimitError(ApiError):
@@ -141,13 +144,14 @@ _AUTH_MESSAGES = (
     "invalid payload",
     "unauthorized request",
     "nonce not provided",
-    "your nonce is more than",
     "invalid noncewindow",
     "request not provided",
     "this api key is not authorized",
 )
 
 _NONCE_MESSAGE = "too many requests."
+#: A ``nonceWindow`` nonce more than 5 s behind the exchange's clock: refused, not executed.
+_STALE_WINDOW_MESSAGE = "your nonce is more than"
 
 
 def _clip(text: str) -> str:
@@ -230,6 +234,8 @@ def error_from_response(
     kwargs: dict[str, Any] = {"status": status, "code": code, "errors": errors, "path": path}
     lowered = message.lower()
 
+    if lowered.startswith(_STALE_WINDOW_MESSAGE):
+        return NonceError(message, **kwargs)
     if status == 429:
         if code == 0 and lowered == _NONCE_MESSAGE:
             return NonceError(message, **kwargs)

@@ -13,9 +13,9 @@ protocol-level ping frames properly, so websockets' own pings are disabled and a
 ``{"id":0,"method":"ping","params":[]}`` goes out every ``ping_interval``; no ``pong`` within
 ``pong_timeout`` forces a reconnect.
 
-Staleness: the positions snapshot arrives every second and prices about every second. A stream
-with no update for its ``stale_after`` (per stream: :data:`STALE_AFTER`) is reported STALE;
-after ``stale_reconnect_after`` the connection is dropped and re-established. Reconnects use exponential backoff with full jitter.
+Staleness: a stream with no update for its ``stale_after`` (:data:`STALE_AFTER`) is reported
+STALE; after ``stale_reconnect_after`` (:data:`STALE_RECONNECT_AFTER`) the connection is dropped
+and re-established, with exponential backoff and full jitter.
 Nothing a server sends (invalid JSON, wrong shapes, oversized frames) crashes the loop:
 ``on_error`` is called and the loop continues or reconnects. Callback exceptions are reported
 the same way.
@@ -40,7 +40,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from tui.domain.models import Order, Position, StreamState
 
 from .ws_frames import BadFrame, OrderUpdate, PositionsUpdate, PriceUpdate, Reply, decode_frame
-from .ws_policy import STALE_AFTER, STREAMS, TokenBudget, stale_thresholds
+from .ws_policy import STALE_AFTER, STALE_RECONNECT_AFTER, STREAMS, TokenBudget, stale_thresholds
 
 __all__ = ["STALE_AFTER", "STREAMS", "WhiteBitStream", "WsRequestError", "stale_thresholds"]
 
@@ -103,7 +103,7 @@ class WhiteBitStream:
         ping_interval: float = 30.0,
         pong_timeout: float = 10.0,
         stale_after: float | Mapping[str, float] = STALE_AFTER,
-        stale_reconnect_after: float = 10.0,
+        stale_reconnect_after: float = STALE_RECONNECT_AFTER,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
         max_frame_bytes: int = 4 * 1024 * 1024,
@@ -397,15 +397,17 @@ class WhiteBitStream:
                     self._set_state(s, StreamState.STALE, f"no update for {limit:g} s")
 
     def _next_check(self, tick: float) -> float:
-        """Seconds until the watch loop should look again: the regular tick, or sooner if a
-        live stream turns stale before it (so STALE is reported when it happens, not up to a
-        tick later)."""
+        """Seconds until the watch loop looks again: the tick, or sooner when a stream turns
+        STALE or reaches ``stale_reconnect_after`` (acted on then, not up to a tick later)."""
         now = time.monotonic()
         wait = tick
         for s in STREAMS:
-            if self._active(s) and self._states[s] is StreamState.LIVE:
-                due = max(self._last_update[s], self._stale_base[s]) + self._stale_after[s] - now
-                wait = min(wait, due + 0.001)
+            if not self._active(s):
+                continue
+            last = max(self._last_update[s], self._stale_base[s]) - now  # <= 0: in the past
+            if self._states[s] is StreamState.LIVE:
+                wait = min(wait, last + self._stale_after[s] + 0.001)
+            wait = min(wait, last + self._stale_reconnect_after + 0.001)
         return max(0.005, wait)
 
     async def _request(self, ws: ClientConnection, method: str, params: list[Any]) -> Any:

@@ -14,6 +14,7 @@ __all__ = [
     "STALE_AFTER",
     "STALE_POSITIONS_AFTER",
     "STALE_PRICES_AFTER",
+    "STALE_RECONNECT_AFTER",
     "STREAMS",
     "TokenBudget",
     "stale_thresholds",
@@ -26,17 +27,24 @@ STREAMS: tuple[str, ...] = ("positions", "prices")
 
 #: Seconds without an update after which each stream is reported STALE (``stale_after``'s
 #: default). The trader must see STALE within 3 s of a stream stopping, whatever the phase of
-#: the stop against the pushes, and the desk needs a few ms to paint it:
-#: - positions: a full snapshot every second (spec, ``positionsMargin_update``), so 2.5 s is
-#:   two missed snapshots plus half a second of jitter, and a stop just after a snapshot still
-#:   shows within 3 s;
+#: the stop against the pushes, and the desk needs time to paint it (tens of ms, more on a
+#: loaded machine), so both thresholds leave half a second:
+#: - positions: a full snapshot every second (spec, ``positionsMargin_update``): 2.5 s is two
+#:   missed snapshots plus half a second of jitter;
 #: - prices: ``lastprice_update`` comes about every second, but it is a price feed, not a
-#:   heartbeat (a quiet market may skip one): 3 s.
+#:   heartbeat: a market quiet for 2.5 s shows STALE (a false alarm the trader can read) rather
+#:   than a stalled feed showing live past 3 s.
 STALE_POSITIONS_AFTER = 2.5
-STALE_PRICES_AFTER = 3.0
+STALE_PRICES_AFTER = 2.5
 STALE_AFTER: Mapping[str, float] = MappingProxyType(
     {"positions": STALE_POSITIONS_AFTER, "prices": STALE_PRICES_AFTER}
 )
+
+#: Seconds without an update after which the connection is dropped and re-established
+#: (``stale_reconnect_after``'s default). A stalled connection must be gone within 10 s of the
+#: stall; the drop comes this long after the last update (which is at or before the stall), and
+#: closing takes a few ms more, so half a second is left.
+STALE_RECONNECT_AFTER = 9.5
 
 
 def stale_thresholds(stale_after: float | Mapping[str, float] = STALE_AFTER) -> dict[str, float]:

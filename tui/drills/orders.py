@@ -4,6 +4,7 @@ concurrent nonces (8), a server nonce ahead of the clock (9), quitting mid-order
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import signal
 import sys
@@ -18,6 +19,7 @@ from tui.api.errors import RateLimitError
 from tui.api.rest import WhiteBitRest
 from tui.api.signing import Credentials
 from tui.domain.models import OrderRequest, OrderType, Product, Side
+from tui.sandbox.config import wall_clock
 from tui.service import CommandError, events
 
 from .base import DrillContext, EventLog, check, max_in_window, wait_until
@@ -249,7 +251,9 @@ async def drill_429(ctx: DrillContext) -> None:
 async def drill_concurrent_nonces(ctx: DrillContext) -> None:
     """8. 50 concurrent signed calls (reads and orders) on one client, each answer held 0.2 s by
     the sandbox: they overlap on the wire (a client that sends one at a time needs 50 x 0.2 s),
-    no nonce rejection, and the sandbox saw strictly increasing nonces, none twice."""
+    every body carries ``nonceWindow: true`` (concurrent requests do not arrive in nonce order,
+    so strictly increasing nonces cannot be asked of them), no nonce rejection, and the sandbox
+    accepted 50 distinct nonces."""
     sb = await ctx.sandbox()
     key = sb.config.api_key
     hold = 0.2
@@ -281,39 +285,85 @@ async def drill_concurrent_nonces(ctx: DrillContext) -> None:
         f"the 50 calls ran one at a time on the wire: at most {overlap} in flight, "
         f"{took:.1f} s in all (one at a time: {50 * hold:g} s)",
     )
+    signed = [r for r in sb.recorder.requests[first:] if r.key is not None]
+    check(len(signed) == 50, f"the sandbox received {len(signed)} signed requests (want 50)")
+    unwindowed = [r.path for r in signed if _signed_body(r.payload).get("nonceWindow") is not True]
+    check(not unwindowed, f"{len(unwindowed)} signed bodies without nonceWindow: {unwindowed[:3]}")
     nonces = sb.recorder.nonces.get(key, [])[1:]
     check(len(nonces) == 50, f"the sandbox accepted {len(nonces)} nonces (want 50)")
     check(len(set(nonces)) == 50, "a nonce was used twice")
-    check(all(a < b for a, b in pairwise(nonces)), "nonces were not strictly increasing")
     check(sb.recorder.nonce_rejections() == 0, f"{sb.recorder.nonce_rejections()} nonce rejections")
     check(len(sb.recorder.orders) == 10, f"{len(sb.recorder.orders)} orders (want 10)")
 
 
+def _signed_body(payload: str | None) -> dict[str, object]:
+    """The JSON body a signed request carried (its ``X-TXC-PAYLOAD``, base64 of the body)."""
+    try:
+        data = json.loads(base64.b64decode(payload or "", validate=True))
+    except ValueError:  # binascii.Error and JSONDecodeError are ValueErrors
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 async def drill_nonce_ahead(ctx: DrillContext) -> None:
-    """9. Restart while the server's last nonce is 30 s ahead of our clock (another process used
-    the key, or the nonce file was lost): the client recovers in a bounded number of steps, with
-    no error loop; a restart with the nonce file then goes through without a single rejection."""
+    """9. The server's last nonce is 30 s ahead of our clock (another process used the key, or
+    the nonce file was lost). (a) The default client (``nonceWindow``: nonces unique and within
+    5 s of the exchange's clock, the mark does not apply) pays nothing: no rejection, no error.
+    (b) On the strict path (``nonce_window=False``) the same mark costs 1..3 rejections, then
+    the jump ladder has overtaken it: no error loop, nonces increasing, a restart with the
+    nonce file goes through without a rejection. (c) An exchange clock 30 s off refuses
+    windowed nonces: after two refusals the client goes strict and every call succeeds."""
     sb = await ctx.sandbox()
     rec = sb.recorder
+    key = sb.config.api_key
     await sb.faults.inject("nonce_ahead", ms=30_000)
-    nonce_file = ctx.tmp / "nonce"
-    svc = ctx.service(sb, nonce_path=nonce_file)
+
+    # (a) nonceWindow: the mark ahead costs nothing
+    svc = ctx.service(sb, nonce_path=ctx.tmp / "nonce-window")
+    log = await ctx.started(svc)
+    for i in range(5):
+        await svc.place_order(limit(f"drill9-window-{i}", "0.001", str(41000 + i)))
+    await svc.resync()
+    check(rec.nonce_rejections() == 0, f"{rec.nonce_rejections()} rejections with nonceWindow")
+    check(not log.of(events.ServiceError), f"errors shown: {log.of(events.ServiceError)[:1]}")
+    check(len(rec.orders) == 5, f"{len(rec.orders)} orders placed (want 5)")
+    await svc.stop()
+
+    # (b) strict nonces: the same mark (still ahead: the windowed nonces followed the clock)
+    strict = {"nonce_window": False}
+    nonce_file = ctx.tmp / "nonce-strict"
+    accepted_before = len(rec.nonces[key])
+    svc = ctx.service(sb, nonce_path=nonce_file, rest=strict)
     log = await ctx.started(svc)
     first = rec.nonce_rejections()
-    check(1 <= first <= 3, f"{first} nonce rejections while recovering (want 1..3)")
-    for i in range(10):
-        await svc.place_order(limit(f"drill9-{i}", "0.001", str(41000 + i)))
+    check(1 <= first <= 3, f"{first} strict nonce rejections while recovering (want 1..3)")
+    for i in range(5):
+        await svc.place_order(limit(f"drill9-strict-{i}", "0.001", str(41100 + i)))
     await svc.resync()
     check(rec.nonce_rejections() == first, "nonce rejections went on after recovery (error loop)")
     check(not log.of(events.ServiceError), f"errors shown: {log.of(events.ServiceError)[:1]}")
     await svc.stop()
-
-    again = ctx.service(sb, nonce_path=nonce_file)  # the restart
+    again = ctx.service(sb, nonce_path=nonce_file, rest=strict)  # the restart
     await ctx.started(again)
     await again.place_order(limit("drill9-after-restart", "0.001", "42000"))
     check(rec.nonce_rejections() == first, "the restart with the nonce file was rejected")
-    nonces = rec.nonces[sb.config.api_key]
-    check(all(a < b for a, b in pairwise(nonces)), "accepted nonces went backwards")
+    nonces = rec.nonces[key][accepted_before:]
+    check(all(a < b for a, b in pairwise(nonces)), "accepted strict nonces went backwards")
+
+    # (c) the exchange's clock 30 s ahead of ours: windowed nonces refused, strict ones taken
+    skewed = await ctx.sandbox(clock=lambda: wall_clock() + 30)
+    async with WhiteBitRest(
+        skewed.rest_url, Credentials(key, skewed.config.api_secret), timeout=5.0
+    ) as rest:
+        await rest.balance_summary()
+        await rest.place_order(limit("drill9-skewed", "0.001", "42100"))
+        await rest.active_orders(market="BTC_PERP")
+    refused = skewed.recorder.nonce_rejections()
+    check(refused == 2, f"{refused} rejections with the exchange's clock 30 s off (want 2)")
+    taken = [r for r in skewed.recorder.requests if r.key is not None and r.status == 200]
+    check(len(taken) == 3, f"{len(taken)} calls answered 200 (want 3)")
+    windowed = [r.path for r in taken if _signed_body(r.payload).get("nonceWindow") is True]
+    check(not windowed, f"nonceWindow still sent after two refusals: {windowed}")
 
 
 def _child_command(spec: dict[str, object]) -> list[str]:

@@ -226,6 +226,7 @@ async def drill_safe_defaults(ctx: DrillContext) -> None:
     without --live, and allowed with it."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
+        "-P",  # not the cwd first on the import path (``-c`` puts it there); PYTHONPATH stays
         "-c",
         _LOOPBACK_PROBE,
         env=clean_env(ctx.tmp),
