@@ -321,7 +321,9 @@ async def raw_http(sandbox: SandboxServer, request: bytes) -> tuple[int, str, by
         # a request line longer than the line limit
         b"GET /" + MARKER.encode() * 1000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
         # a header name with bytes HTTP forbids
-        b"GET /api/v4/public/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n" + MARKER.encode() + b"\x01: y\r\n\r\n",
+        b"GET /api/v4/public/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + MARKER.encode()
+        + b"\x01: y\r\n\r\n",
         # not HTTP at all
         MARKER.encode() + b"\x00\x01\x02\r\n\r\n",
     ],
