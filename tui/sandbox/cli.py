@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from . import loopstats
 from .config import DEMO_API_KEY, DEMO_API_SECRET, SandboxConfig, is_loopback_bind
 from .engine.store import StateCorrupt, StateLocked
 from .server import SandboxServer
@@ -100,10 +101,15 @@ def config_from_args(args: argparse.Namespace) -> SandboxConfig:
     return cfg
 
 
-async def serve(cfg: SandboxConfig, stop: asyncio.Event | None = None, out=None) -> None:
+async def serve(
+    cfg: SandboxConfig, stop: asyncio.Event | None = None, out=None, *, own_process: bool = False
+) -> None:
+    """Run the sandbox until ``stop``; ``own_process``: this process is only the sandbox."""
     out = out or sys.stdout
     stop = stop or asyncio.Event()
     async with SandboxServer(cfg) as sb:
+        if own_process:
+            loopstats.freeze_startup_heap()
         print("WhiteBIT sandbox exchange (collateral-tui)", file=out)
         print(f"  REST base URL: {sb.rest_url}", file=out)
         print(f"  WebSocket URL: {sb.ws_url}", file=out)
@@ -138,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"collateral-tui sandbox: error: {problem}", file=sys.stderr)
         return 2
     try:
-        asyncio.run(serve(cfg))
+        asyncio.run(serve(cfg, own_process=True))
     except KeyboardInterrupt:
         pass
     except (StateLocked, StateCorrupt) as exc:

@@ -16,12 +16,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import resource
 import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+
+
+def freeze_startup_heap() -> None:
+    """Move everything alive now (modules, classes, the loaded state) out of the collector's
+    sight: a full collection then scans only what was made since, not the whole heap (about
+    20 ms a full collection under load, measured, against a 20 ms stall bound). Objects frozen
+    here are still freed by reference counting; only a reference cycle among them is never
+    collected, which startup leaves almost none of. For a process that is only a sandbox: call
+    it once, after the server started (not in a test process running many sandboxes)."""
+    gc.collect()
+    gc.freeze()
+
 
 PROBE_INTERVAL = 0.001  # seconds between probe wake-ups
 STALL_MS = 20.0  # lags above this are counted as stalls

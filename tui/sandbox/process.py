@@ -35,7 +35,7 @@ def _announce(payload: dict[str, object]) -> None:
 
 
 async def _serve(spec: dict[str, Any]) -> int:
-    from . import SandboxConfig, SandboxServer
+    from . import SandboxConfig, SandboxServer, loopstats
 
     config = SandboxConfig(
         host="127.0.0.1",
@@ -61,6 +61,7 @@ async def _serve(spec: dict[str, Any]) -> int:
     try:
         server = SandboxServer(config)
         await server.start()
+        loopstats.freeze_startup_heap()
     except Exception as exc:  # noqa: BLE001 - reported to the desk as one line
         _announce({"error": str(exc) or type(exc).__name__})
         return 1

@@ -7,8 +7,8 @@ float Unix timestamps need that). ``float`` never appears.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
 from tui.domain import risk
@@ -51,41 +51,54 @@ def ts(value: Decimal | None) -> Decimal | None:
 
 # -- JSON ---------------------------------------------------------------------------------------
 def _encode(obj: Any, out: list[str]) -> None:
-    if obj is None:
+    # Dispatch on the exact type first (the common case, and the hot path of every answer);
+    # subclasses take the isinstance branches below. Strings are escaped as json.dumps does
+    # (ASCII only) by the stdlib's C escaper.
+    kind = type(obj)
+    if kind is str:
+        out.append(_quote(obj))
+    elif kind is dict:
+        _encode_dict(obj, out)
+    elif obj is None:
         out.append("null")
     elif obj is True:
         out.append("true")
     elif obj is False:
         out.append("false")
-    elif isinstance(obj, str):
-        out.append(json.dumps(obj))
-    elif isinstance(obj, int):
-        out.append(str(obj))
-    elif isinstance(obj, Decimal):
+    elif kind is Decimal or isinstance(obj, Decimal):
         if not obj.is_finite():
             raise ValueError("non-finite Decimal")
         text = format(obj, "f")
         out.append("0" if text == "-0" else text)
-    elif isinstance(obj, dict):
-        out.append("{")
-        first = True
-        for key, value in obj.items():
-            if not first:
-                out.append(",")
-            first = False
-            out.append(json.dumps(str(key)))
-            out.append(":")
-            _encode(value, out)
-        out.append("}")
-    elif isinstance(obj, (list, tuple)):
+    elif kind is list or isinstance(obj, (list, tuple)):
         out.append("[")
         for i, value in enumerate(obj):
             if i:
                 out.append(",")
             _encode(value, out)
         out.append("]")
+    elif isinstance(obj, str):
+        out.append(_quote(obj))
+    elif isinstance(obj, int):
+        out.append(str(int(obj)))
+    elif isinstance(obj, dict):
+        _encode_dict(obj, out)
     else:
         raise TypeError(f"cannot encode {type(obj).__name__}")
+
+
+def _encode_dict(obj: dict[Any, Any], out: list[str]) -> None:
+    out.append("{")
+    first = True
+    for key, value in obj.items():
+        if first:
+            first = False
+        else:
+            out.append(",")
+        out.append(_quote(str(key)))
+        out.append(":")
+        _encode(value, out)
+    out.append("}")
 
 
 def dumps(obj: Any) -> str:
