@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import requests
 
+from tui.sandbox.auth import NonceBook
 from tui.sandbox.engine import Engine, EngineOptions
 from tui.sandbox.engine.records import HISTORY_CAP
 from tui.sandbox.engine.store import StateStore
@@ -239,6 +240,41 @@ def test_a_commit_writes_what_changed_not_the_history(tmp_path: Path) -> None:
     assert again.position_events == engine.position_events
     assert again.orders == engine.orders and again.positions == engine.positions
     assert again.next_ids == engine.next_ids and again.balances == engine.balances
+
+
+def test_windowed_nonces_are_written_as_they_come_and_go(tmp_path: Path) -> None:
+    """A commit writes the windowed nonces seen and forgotten since the last one (not the
+    whole window, which holds thousands under load); forgotten ones leave the file, and a
+    reopened store gives back exactly the window in memory, oldest first."""
+    engine = Engine(clock=lambda: D("1800000000"))
+    store = StateStore(tmp_path / "window.sqlite3")
+    book = NonceBook()
+    try:
+        store.restore(engine)
+        base = 1_800_000_000_000
+        for i in range(300):
+            book.check(KEY, base + i, True, base + i)
+        store.commit(engine, book.last, window_changes=book.window_changes)
+        book.window_changes.clear()
+        assert store.count("window_nonces") == 300
+
+        before = _changes(store)
+        later = base + 10_150  # > 10 s after the first 150: those are forgotten
+        book.check(KEY, later, True, later)
+        store.commit(engine, book.last, window_changes=book.window_changes)
+        book.window_changes.clear()
+        assert store.count("window_nonces") == 151
+        assert _changes(store) - before < 160  # 150 deletes + 1 insert + the mark
+    finally:
+        store.close()
+    reopened = StateStore(tmp_path / "window.sqlite3")
+    try:
+        reopened.restore(Engine(clock=lambda: D("1800000000")))
+        saved = reopened.saved_window()
+    finally:
+        reopened.close()
+    assert saved == book.window_seen
+    assert list(saved[KEY]) == sorted(saved[KEY], key=saved[KEY].__getitem__)
 
 
 # -- a corrupt file ------------------------------------------------------------------------------

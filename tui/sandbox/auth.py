@@ -56,9 +56,15 @@ class NonceBook:
         self.last: dict[str, int] = dict(last or {})
         # key -> {windowed nonce: server ms when seen}; saved with the marks (a restart must not
         # make a captured windowed request valid again within its 5 s window)
+        # (each key's dict in arrival order, so the stale ones are at its front)
         self.window_seen: dict[str, dict[int, int]] = {
-            k: dict(v) for k, v in (window_seen or {}).items()
+            k: dict(sorted(v.items(), key=lambda item: item[1]))
+            for k, v in (window_seen or {}).items()
         }
+        #: what changed in ``window_seen`` since the store last wrote it: ``(key, nonce, ms)``
+        #: for a nonce seen, ``(key, nonce, None)`` for one forgotten. The server hands it to
+        #: the store with each commit and clears it once written.
+        self.window_changes: list[tuple[str, int, int | None]] = []
 
     def check(self, key: str, nonce: int, window: bool, now_ms: int) -> None:
         if window:
@@ -69,11 +75,19 @@ class NonceBook:
             if nonce > now_ms + NONCE_WINDOW_MS:
                 raise errors.bad_nonce()
             seen = self.window_seen.setdefault(key, {})
-            for old in [n for n, at in seen.items() if at < now_ms - 2 * NONCE_WINDOW_MS]:
+            cutoff = now_ms - 2 * NONCE_WINDOW_MS
+            stale = []
+            for old, at in seen.items():  # oldest first: stop at the first recent one
+                if at >= cutoff:
+                    break
+                stale.append(old)
+            for old in stale:
                 del seen[old]
+                self.window_changes.append((key, old, None))
             if nonce in seen:
                 raise errors.bad_nonce()
             seen[nonce] = now_ms
+            self.window_changes.append((key, nonce, now_ms))
         else:
             last = self.last.get(key)
             if last is not None and nonce <= last:

@@ -213,7 +213,10 @@ class SandboxServer:
         after every change and before its answer or push: acknowledged means durable."""
         if self.store is not None:
             nonces = self.nonces
-            self.store.commit(self.engine, nonces.last, window=nonces.window_seen, prices=prices)
+            self.store.commit(
+                self.engine, nonces.last, window_changes=nonces.window_changes, prices=prices
+            )
+            nonces.window_changes.clear()  # written (a failed write raised above)
 
     # -- tokens ---------------------------------------------------------------------------------
     def _new_token(self) -> str:

@@ -39,7 +39,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -135,7 +135,6 @@ class StateStore:
         self._oco_ids: set[int] = set()
         self._keyed: dict[str, dict[str, Any]] = {t: {} for t in schema.KEYED}
         self._histories: dict[str, _History] = {}
-        self._window: set[tuple[str, int]] = set()
         self._timers: dict[str, Any] = {}
         self._prices_saved_at: float | None = None
         self._stop = threading.Event()
@@ -250,9 +249,11 @@ class StateStore:
     def saved_window(self) -> dict[str, dict[int, int]]:
         """The windowed nonces the file holds (``NonceBook(window_seen=...)``)."""
         out: dict[str, dict[int, int]] = {}
-        for key, nonce, ms in self._db.execute("SELECT * FROM window_nonces").fetchall():
+        rows = self._db.execute(
+            "SELECT api_key, nonce, seen_ms FROM window_nonces ORDER BY seen_ms"
+        ).fetchall()
+        for key, nonce, ms in rows:
             out.setdefault(key, {})[int(nonce)] = int(ms)
-            self._window.add((key, int(nonce)))
         return out
 
     def _tracker(self, table: str, entries: list[Any], rows: list[Any]) -> _History:
@@ -286,14 +287,14 @@ class StateStore:
         engine: KillSwitch,
         nonces: Mapping[str, int],
         *,
-        window: Mapping[str, Mapping[int, int]] | None = None,
+        window_changes: Sequence[tuple[str, int, int | None]] = (),
         prices: bool = False,
         extra: list[str] | None = None,
     ) -> None:
         """Write what changed since the last commit in one transaction (see the module doc).
 
-        ``nonces``: each API key's mark; ``window``: the windowed nonces seen recently
-        (``NonceBook.window_seen``). ``prices``: write the market now (else at most every ``PRICE_SAVE_PERIOD`` s). On an
+        ``nonces``: each API key's mark; ``window_changes``: the windowed nonces seen and
+        forgotten since the last commit (``NonceBook.window_changes``). ``prices``: write the market now (else at most every ``PRICE_SAVE_PERIOD`` s). On an
         error nothing is marked written, so the next commit writes it again."""
         writes: list[tuple[str, list[tuple[Any, ...]]]] = []
         order_ids = self._records(
@@ -313,12 +314,12 @@ class StateStore:
             writes.append(("INSERT INTO kill_switches VALUES (?, ?, ?, ?)", rows))
         keyed = schema.keyed_rows(engine)
         keyed["nonces"] = {key: str(mark) for key, mark in nonces.items()}
-        seen = {(k, n): ms for k, marks in (window or {}).items() for n, ms in marks.items()}
-        window_ids = set(seen)
-        if window_ids != self._window:
-            added = [(k, str(n), seen[k, n]) for k, n in window_ids - self._window]
-            gone = [(k, str(n)) for k, n in self._window - window_ids]
-            writes.append(("INSERT OR REPLACE INTO window_nonces VALUES (?, ?, ?)", added))
+        if window_changes:
+            # Inserts before deletes: a nonce seen and forgotten since the last commit (a
+            # failed write held it) ends up deleted; none is forgotten and then seen again.
+            seen = [(k, str(n), ms) for k, n, ms in window_changes if ms is not None]
+            gone = [(k, str(n)) for k, n, ms in window_changes if ms is None]
+            writes.append(("INSERT OR REPLACE INTO window_nonces VALUES (?, ?, ?)", seen))
             writes.append(("DELETE FROM window_nonces WHERE api_key = ? AND nonce = ?", gone))
         now = time.monotonic()
         due = self._prices_saved_at is None or now - self._prices_saved_at >= PRICE_SAVE_PERIOD
@@ -337,7 +338,6 @@ class StateStore:
         self._write(writes, extra or [])
         # written: remember it
         self._order_ids, self._position_ids, self._oco_ids = order_ids, position_ids, oco_ids
-        self._window = window_ids
         self._timers = timers
         engine.touched_orders.clear()
         engine.touched_positions.clear()
