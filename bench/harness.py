@@ -317,7 +317,7 @@ async def run(plan: Plan) -> tuple[dict[str, Any], list[str], float]:
 
 
 async def hardening(
-    only: set[str], clients: int, duration: float, kills: int, rate: float = 0.0
+    only: set[str], clients: int, duration: float, kills: int, rate: float = 2.0
 ) -> dict[str, Any]:
     """The load and kill -9 benches against the standalone sandbox (a child process)."""
     out: dict[str, Any] = {}
@@ -359,8 +359,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=50, help="load/kill: clients (50)")
     parser.add_argument("--duration", type=float, default=60.0, help="load: seconds (60)")
     parser.add_argument("--kills", type=int, default=10, help="kill: kill -9 restarts (10)")
+    # A client is a desk: the desk polls 3 calls every 2 s (balance, summary, open orders) and
+    # adds its orders, so 2 calls/s is a busy desk's pace; 0 saturates the sandbox instead.
     parser.add_argument(
-        "--rate", type=float, default=0.0, help="load: calls/s per client (0: closed loop)"
+        "--rate",
+        type=float,
+        default=2.0,
+        help="load: calls/s per client (2: a busy desk's pace; 0: closed loop, saturating)",
     )
     args = parser.parse_args(argv)
     if args.only:

@@ -5,8 +5,9 @@ state file, so the load generator never shares its event loop or its GIL. Each c
 own HTTP connection and runs a desk-like mix until the deadline: place a resting limit order,
 cancel one of its own, a market order that fills, read balance / open positions / open orders.
 Latency is per call, from sending to the parsed answer (the client's own time included).
-Clients run a closed loop (the next call as soon as the answer is in: the sandbox is saturated,
-as in issue 15's measurement) or, with ``rate``, pace their calls (Poisson, ``rate`` a second).
+Clients pace their calls (Poisson, ``rate`` a second; ``python -m bench`` uses 2, a busy desk's
+pace) or, with ``rate`` 0, run a closed loop (the next call as soon as the answer is in: the
+sandbox saturated, which measures throughput; its "stall" is then queueing, not one long step).
 
 The sandbox accepts one API key. Concurrent clients on one key cannot use strictly increasing
 nonces (requests overtake each other on the wire), so every load call uses WhiteBIT's
