@@ -197,7 +197,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("help.close", "escape,q,question_mark", "close", "Close", "Help: close", "help"),
     Action("events.close", "escape,q,e", "close", "Back", "Event log: back to the desk", "events"),
     Action("error.retry", "r", "retry", "Retry", "Start error: retry", "error"),
-    Action("error.quit", "q,escape", "quit_app", "Quit", "Start error: quit", "error"),
+    # Not in the footer: the app's own "q Quit" is (the screen's binding answers first).
+    Action("error.quit", "q,escape", "quit_app", "Quit", "Start error: quit", "error", show=False),
     # Widgets: their keys come first while they have the focus.
     Action("table.up", "up", "move_cursor(-1)", "Up", "Tables: row up", "table", show=False),
     Action(
