@@ -35,14 +35,6 @@ from tui.launcher import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = clean_env(tmp_path)
-    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(name, env[name])
-    return env
-
-
 def _alive(pid: int) -> bool:
     """Running (a zombie nobody reaped yet counts as gone)."""
     try:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tui.drills.safety import clean_env
 from tui.launcher import LaunchOptions, start_embedded_sandbox
 
 PLANTED = """\
@@ -19,14 +18,6 @@ import os, pathlib
 pathlib.Path({marker!r}).write_text("planted code ran in pid %d" % os.getpid())
 raise SystemExit(3)
 """
-
-
-@pytest.fixture
-def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    env = clean_env(tmp_path)
-    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
-        monkeypatch.setenv(name, env[name])
-    return env
 
 
 def test_a_tui_package_in_the_cwd_is_not_run_by_the_sandbox_child(
